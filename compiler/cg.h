@@ -1,0 +1,24 @@
+/* cg.h — code generation: one LLVM module per experiment, specialised to the
+ * plan's shapes, defining lrc_init / lrc_step / lrc_eval (runtime/lrc_abi.h).
+ * Each layer kind has one emitter file (cg_dense.c, ...) holding its forward
+ * and backward side by side; cg_loss.c and cg_opt.c hold losses and
+ * optimizers; cg_module.c assembles the three functions. */
+#ifndef CG_H
+#define CG_H
+
+#include <llvm-c/Core.h>
+#include <llvm-c/TargetMachine.h>
+#include "plan.h"
+
+/* Builds the module in `ctx`. Verified; returns NULL and fills *msg (malloc'd)
+ * on an internal error. */
+LLVMModuleRef cg_build_module(const plan *p, LLVMContextRef ctx, char **msg);
+
+/* A target machine for the host (CPU name and features) or, with
+ * portable != 0, for x86-64-v3. Returns NULL and fills *msg on failure. */
+LLVMTargetMachineRef cg_target_machine(int portable, char **msg);
+
+/* Runs the new pass manager ("default<O3>") with the target machine. */
+int cg_optimize(LLVMModuleRef m, LLVMTargetMachineRef tm, char **msg);
+
+#endif

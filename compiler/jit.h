@@ -1,0 +1,31 @@
+/* jit.h — JIT compilation of an experiment's module with ORC LLJIT.
+ * Owns the LLVM context and the JIT; the functions it hands out stay valid
+ * until jit_free(). Runtime functions the code calls are registered
+ * explicitly (no -rdynamic needed). */
+#ifndef JIT_H
+#define JIT_H
+
+#include "lrc_abi.h"
+#include "plan.h"
+
+typedef struct jit jit;
+
+typedef struct jit_info {
+    double build_seconds;     /* IR construction */
+    double optimize_seconds;  /* O3 pipeline */
+    double link_seconds;      /* codegen + lookup */
+    char cpu[64];             /* target CPU name */
+    char features[1024];      /* target features (truncated) */
+    char llvm_version[32];
+} jit_info;
+
+/* Compiles `p`; fills `model` with the three functions and the sizes.
+ * Returns NULL and fills *msg (malloc'd) on failure. */
+jit *jit_compile(const plan *p, lrc_model *model, jit_info *info, char **msg);
+void jit_free(jit *j);
+
+/* The optimised (opt != 0) or unoptimised module as LLVM IR text (malloc'd),
+ * for `lrc emit-llvm`. */
+char *jit_emit_ir(const plan *p, int opt, char **msg);
+
+#endif

@@ -1,0 +1,58 @@
+/* lrc_abi.h — the one contract between generated code and the runtime.
+ *
+ * The compiler emits one LLVM module per experiment that DEFINES the three
+ * functions below (every shape a constant), and may CALL the runtime
+ * functions declared at the end. The runtime owns all memory: one flat,
+ * 64-byte aligned float block `mem` of `lrc_model.mem_floats` floats, whose
+ * layout (parameters, gradients, optimizer moments, activations) is fixed at
+ * compile time by compiler/plan.c. Nothing here depends on LLVM, so the same
+ * runtime serves the JIT (`lrc run`) and standalone binaries (`lrc build`).
+ */
+#ifndef LRC_ABI_H
+#define LRC_ABI_H
+
+#include <stdint.h>
+
+#define LRC_ABI_VERSION 1
+
+/* Symbol names of the generated functions. */
+#define LRC_SYM_INIT "lrc_init"
+#define LRC_SYM_STEP "lrc_step"
+#define LRC_SYM_EVAL "lrc_eval"
+
+/* lrc_init: parameters <- initial values drawn from `seed`; gradients and
+ * optimizer moments <- 0. */
+typedef void (*lrc_init_fn)(float *mem, uint64_t seed);
+
+/* lrc_step: one fused training step on a batch.
+ *   x: [batch][x_floats] inputs, y: [batch][y_floats] targets (a class index
+ *   stored as a float for cross-entropy), rate: learning rate of this update,
+ *   t: 1-based update count (Adam's bias correction).
+ * Forward, loss (mean over the batch), backward and optimizer update.
+ * Returns the loss measured BEFORE the update. */
+typedef float (*lrc_step_fn)(float *mem, const float *x, const float *y, float rate, int32_t t);
+
+/* lrc_eval: forward and loss only; parameters are not changed. */
+typedef float (*lrc_eval_fn)(float *mem, const float *x, const float *y);
+
+/* A compiled model as the runtime sees it. */
+typedef struct lrc_model {
+    lrc_init_fn init;
+    lrc_step_fn step;
+    lrc_eval_fn eval;
+    int64_t mem_floats;    /* size of the block `mem` */
+    int64_t param_floats;  /* trainable parameters (they come first in mem) */
+    int64_t batch;         /* samples per step */
+    int64_t x_floats;      /* floats per input sample */
+    int64_t y_floats;      /* floats per target */
+} lrc_model;
+
+/* ---- runtime functions the generated code calls ---------------------------
+ * Registered explicitly with the JIT (compiler/jit.c); linked statically in
+ * standalone binaries. */
+
+/* dst[0..n) <- uniform in [-bound, bound], from the stream (seed, stream):
+ * the same (seed, stream) always gives the same numbers. */
+void lrc_rt_fill_uniform(float *dst, int64_t n, float bound, uint64_t seed, uint64_t stream);
+
+#endif

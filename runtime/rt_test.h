@@ -1,0 +1,53 @@
+/* rt_test.h — the range-test driver: runs a compiled model over the schedule,
+ * records the curve, applies the stop rules and computes the suggestions. */
+#ifndef RT_TEST_H
+#define RT_TEST_H
+
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "lrc_abi.h"
+#include "rt_data.h"
+#include "rt_err.h"
+#include "rt_sweep.h"
+
+typedef struct rt_point {
+    int64_t step;
+    double rate;      /* the rate used for this step's update */
+    double loss;      /* raw loss measured at this step (before the update) */
+    double smooth;    /* bias-corrected EMA */
+} rt_point;
+
+typedef enum {
+    RT_END_NONE,       /* still running */
+    RT_END_CLAUSE,     /* a clause of the stop expression held */
+    RT_END_NONFINITE,  /* loss was NaN or Inf */
+    RT_END_SCHEDULE,   /* the schedule's last step was run */
+    RT_END_INTERRUPT   /* SIGINT/SIGTERM */
+} rt_end;
+
+typedef struct rt_result {
+    rt_point *pts;
+    int64_t n, cap;
+    rt_end end;
+    int clause;                    /* RT_END_CLAUSE: 1-based clause index */
+    char end_text[200];            /* e.g. "loss > 4 * best" or "loss is NaN" */
+    int nsug;
+    rt_suggestion sug[RT_SUG_COUNT];
+    double seconds;                /* wall time of the steps */
+    uint64_t seed;
+} rt_result;
+
+/* Runs the test. `interrupt` (may be NULL) is polled before every step;
+ * when it becomes non-zero the test ends with RT_END_INTERRUPT and what was
+ * measured is kept. `progress` (may be NULL) gets a one-line status that is
+ * rewritten in place. Returns 0, or an rt_err code. */
+int rt_range_test(const lrc_model *m, const rt_sweep *sw, const rt_dataset *d,
+                  const volatile sig_atomic_t *interrupt, FILE *progress,
+                  rt_result *out, rt_err *err);
+
+void rt_result_free(rt_result *r);
+
+const char *rt_end_name(rt_end e);  /* "diverged", "non-finite", ... */
+
+#endif
