@@ -1,0 +1,102 @@
+/* cg_dense.c — the dense layer, forward and backward side by side.
+ *
+ *   forward   z[b][o]  = bias[o] + sum_i x[b][i] W[i][o]      W: [in][out]
+ *   backward  dW[i][o] = sum_b x[b][i] dz[b][o]                 dz: [batch][out] (in dy)
+ *             db[o]    = sum_b dz[b][o]
+ *             dx[b][i] = sum_o dz[b][o] W[i][o]                 dx: [batch][in]
+ *
+ * The matrix loops run i outermost so one row of W (out floats) stays in
+ * L1 while the batch streams past it, and the innermost loop runs over
+ * contiguous o so it vectorises; dx's inner loop is a reduction, marked
+ * reassoc/contract. Activations are cg_act.c; the gradient block is zeroed
+ * by the caller before the backward pass.
+ */
+#include "cg_internal.h"
+
+/* x[b][i] where x has `in` floats per row. */
+static LLVMValueRef load_x(cg *g, LLVMValueRef x, const plan_layer *l, LLVMValueRef b, LLVMValueRef i)
+{
+    return cg_load(g, cg_at(g, x, cg_idx(g, b, l->in, i)));
+}
+
+/* z[b][o] = bias[o] */
+static void emit_bias(cg *g, const plan_layer *l)
+{
+    cg_loop b = cg_for(g, 0, g->p->batch, 1, "fb");
+    cg_loop o = cg_for(g, 0, l->out, 1, "fo");
+    cg_store(g, cg_load(g, cg_mem(g, l->b, o.iv)), cg_mem(g, l->z, cg_idx(g, b.iv, l->out, o.iv)));
+    cg_end(g, &o);
+    cg_end(g, &b);
+}
+
+void cg_dense_forward(cg *g, const plan_layer *l, LLVMValueRef x)
+{
+    emit_bias(g, l);
+    cg_loop i = cg_for(g, 0, l->in, 1, "fi");
+    cg_loop b = cg_for(g, 0, g->p->batch, 1, "fb");
+    LLVMValueRef xv = load_x(g, x, l, b.iv, i.iv);
+    LLVMValueRef zrow = cg_idx(g, b.iv, l->out, NULL), wrow = cg_idx(g, i.iv, l->out, NULL);
+    cg_loop o = cg_for(g, 0, l->out, 1, "fo");
+    LLVMValueRef zp = cg_mem(g, l->z, LLVMBuildNSWAdd(g->b, zrow, o.iv, ""));
+    LLVMValueRef w = cg_load(g, cg_mem(g, l->w, LLVMBuildNSWAdd(g->b, wrow, o.iv, "")));
+    cg_store(g, cg_fmuladd(g, xv, w, cg_load(g, zp)), zp);
+    cg_end(g, &o);
+    cg_end(g, &b);
+    cg_end(g, &i);
+}
+
+/* dW[i][o] += x[b][i] dz[b][o]: grads zeroed before. */
+static void emit_dw(cg *g, const plan_layer *l, LLVMValueRef x)
+{
+    int64_t dw = g->p->grads + l->w;
+    cg_loop i = cg_for(g, 0, l->in, 1, "wi");
+    cg_loop b = cg_for(g, 0, g->p->batch, 1, "wb");
+    LLVMValueRef xv = load_x(g, x, l, b.iv, i.iv);
+    LLVMValueRef drow = cg_idx(g, b.iv, l->out, NULL), wrow = cg_idx(g, i.iv, l->out, NULL);
+    cg_loop o = cg_for(g, 0, l->out, 1, "wo");
+    LLVMValueRef dz = cg_load(g, cg_mem(g, l->dy, LLVMBuildNSWAdd(g->b, drow, o.iv, "")));
+    LLVMValueRef gp = cg_mem(g, dw, LLVMBuildNSWAdd(g->b, wrow, o.iv, ""));
+    cg_store(g, cg_fmuladd(g, xv, dz, cg_load(g, gp)), gp);
+    cg_end(g, &o);
+    cg_end(g, &b);
+    cg_end(g, &i);
+}
+
+/* db[o] += dz[b][o] */
+static void emit_db(cg *g, const plan_layer *l)
+{
+    int64_t db = g->p->grads + l->b;
+    cg_loop b = cg_for(g, 0, g->p->batch, 1, "bb");
+    cg_loop o = cg_for(g, 0, l->out, 1, "bo");
+    LLVMValueRef gp = cg_mem(g, db, o.iv);
+    LLVMValueRef dz = cg_load(g, cg_mem(g, l->dy, cg_idx(g, b.iv, l->out, o.iv)));
+    cg_store(g, LLVMBuildFAdd(g->b, cg_load(g, gp), dz, ""), gp);
+    cg_end(g, &o);
+    cg_end(g, &b);
+}
+
+/* dx[b][i] = sum_o dz[b][o] W[i][o] */
+static void emit_dx(cg *g, const plan_layer *l, int64_t dx_off)
+{
+    LLVMValueRef acc = cg_slot(g, "dxacc");
+    cg_loop i = cg_for(g, 0, l->in, 1, "xi");
+    cg_loop b = cg_for(g, 0, g->p->batch, 1, "xb");
+    LLVMValueRef drow = cg_idx(g, b.iv, l->out, NULL), wrow = cg_idx(g, i.iv, l->out, NULL);
+    cg_store(g, cg_f32(g, 0.0), acc);
+    cg_loop o = cg_for(g, 0, l->out, 1, "xo");
+    LLVMValueRef dz = cg_load(g, cg_mem(g, l->dy, LLVMBuildNSWAdd(g->b, drow, o.iv, "")));
+    LLVMValueRef w = cg_load(g, cg_mem(g, l->w, LLVMBuildNSWAdd(g->b, wrow, o.iv, "")));
+    cg_store(g, cg_reduce_fmuladd(g, dz, w, cg_load(g, acc)), acc);
+    cg_end(g, &o);
+    cg_store(g, cg_load(g, acc), cg_mem(g, dx_off, cg_idx(g, b.iv, l->in, i.iv)));
+    cg_end(g, &b);
+    cg_end(g, &i);
+}
+
+void cg_dense_backward(cg *g, const plan_layer *l, LLVMValueRef x, int64_t dx_off)
+{
+    emit_dw(g, l, x);
+    emit_db(g, l);
+    if (dx_off >= 0)
+        emit_dx(g, l, dx_off);
+}

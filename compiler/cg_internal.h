@@ -1,0 +1,81 @@
+/* cg_internal.h — what the code generator's files share: the build state,
+ * loop and memory helpers (cg_util.c), and one entry point per emitter.
+ * Not part of the back end's public interface (that is cg.h).
+ *
+ * Conventions: every pointer the emitters use is `mem + constant offset`
+ * (or the x / y arguments + constant); every size is an i64 constant, so the
+ * optimiser sees exact trip counts. Loops are emitted with cg_for/cg_end.
+ */
+#ifndef CG_INTERNAL_H
+#define CG_INTERNAL_H
+
+#include <llvm-c/Core.h>
+#include "plan.h"
+
+typedef struct cg {
+    const plan *p;
+    LLVMContextRef ctx;
+    LLVMModuleRef mod;
+    LLVMBuilderRef b;
+    LLVMValueRef fn;       /* function being built */
+    LLVMValueRef mem;      /* its float* mem argument */
+    LLVMTypeRef f32, i32, i64, ptr, void_t;
+} cg;
+
+/* An open counted loop: for (iv = begin; iv < end; iv += step). */
+typedef struct cg_loop {
+    LLVMValueRef iv;
+    LLVMBasicBlockRef body, exit;
+    int64_t end, step;
+} cg_loop;
+
+/* ---- cg_util.c ------------------------------------------------------------ */
+LLVMValueRef cg_i64(cg *g, int64_t v);
+LLVMValueRef cg_f32(cg *g, double v);
+/* Opens a loop (begin < end required) and leaves the builder in its body. */
+cg_loop cg_for(cg *g, int64_t begin, int64_t end, int64_t step, const char *name);
+/* Closes it and leaves the builder after it. */
+void cg_end(cg *g, cg_loop *l);
+/* base + index (a float*); index is an i64 value. */
+LLVMValueRef cg_at(cg *g, LLVMValueRef base, LLVMValueRef index);
+/* mem + off (+ index when not NULL). */
+LLVMValueRef cg_mem(cg *g, int64_t off, LLVMValueRef index);
+LLVMValueRef cg_load(cg *g, LLVMValueRef ptr);
+void cg_store(cg *g, LLVMValueRef v, LLVMValueRef ptr);
+/* a * k + c, i64 index arithmetic (nsw/nuw). */
+LLVMValueRef cg_idx(cg *g, LLVMValueRef a, int64_t k, LLVMValueRef c);
+/* Calls the overloaded float intrinsic `name` (llvm.exp, llvm.fmuladd, ...). */
+LLVMValueRef cg_intrinsic(cg *g, const char *name, LLVMValueRef *args, unsigned n);
+LLVMValueRef cg_fmuladd(cg *g, LLVMValueRef a, LLVMValueRef b, LLVMValueRef c);
+/* acc + v (or fmuladd) marked reassoc/contract: the term of a reduction. */
+LLVMValueRef cg_reduce_add(cg *g, LLVMValueRef acc, LLVMValueRef v);
+LLVMValueRef cg_reduce_fmuladd(cg *g, LLVMValueRef a, LLVMValueRef b, LLVMValueRef acc);
+/* A float stack slot in the entry block (promoted to a register by SROA). */
+LLVMValueRef cg_slot(cg *g, const char *name);
+/* for i in [0, n): mem[off + i] = 0 */
+void cg_zero(cg *g, int64_t off, int64_t n);
+
+/* ---- cg_act.c: elementwise activation on [batch][out] -------------------- */
+/* y = act(z) (nothing when act is NONE: y aliases z). */
+void cg_act_forward(cg *g, const plan_layer *l);
+/* dy <- dy * act'(z, y), in place: dy then holds dL/dz. */
+void cg_act_backward(cg *g, const plan_layer *l);
+
+/* ---- cg_dense.c ---------------------------------------------------------- */
+/* z = x . W + bias; x is the layer input (the x argument or mem). */
+void cg_dense_forward(cg *g, const plan_layer *l, LLVMValueRef x);
+/* From dz (in dy): dW, db (accumulated into zeroed grads) and, when
+ * dx_off >= 0, dx into mem + dx_off. */
+void cg_dense_backward(cg *g, const plan_layer *l, LLVMValueRef x, int64_t dx_off);
+
+/* ---- cg_loss.c ----------------------------------------------------------- */
+/* Loss of the last layer's output against targets `y` (a float); with
+ * grad != 0 also writes dL/dy into the last layer's dy. */
+LLVMValueRef cg_loss(cg *g, LLVMValueRef y, int grad);
+
+/* ---- cg_opt.c ------------------------------------------------------------ */
+/* One flat update over [0, n_params) with learning rate `rate` (float) and
+ * 1-based step count `t` (i32). */
+void cg_opt_update(cg *g, LLVMValueRef rate, LLVMValueRef t);
+
+#endif

@@ -1,0 +1,105 @@
+/* cg_loss.c — losses on the last layer's output y [batch][out], with their
+ * gradient dL/dy written beside them into that layer's dy.
+ *
+ *   cross_entropy: mean_b ( logsumexp(y[b]) - y[b][label_b] ), label_b = t[b]
+ *                  as a float class index; max-subtracted, so it never
+ *                  overflows; dL/dy = (softmax(y[b]) - onehot) / batch.
+ *   mse:           mean over batch*out of (y - t)^2, t [batch][y_floats];
+ *                  dL/dy = 2 (y - t) / (batch*out).
+ * Labels are trusted to be in [0, out): the runtime validates its data.
+ */
+#include "cg_internal.h"
+
+static const plan_layer *last_layer(const cg *g) { return &g->p->layers[g->p->nlayers - 1]; }
+
+/* max_o y[b][o] (NaN-propagating enough: a NaN still reaches the sum). */
+static LLVMValueRef row_max(cg *g, const plan_layer *l, LLVMValueRef row)
+{
+    LLVMValueRef m = cg_slot(g, "max");
+    cg_store(g, cg_load(g, cg_mem(g, l->y, row)), m);
+    cg_loop o = cg_for(g, 0, l->out, 1, "mo");
+    LLVMValueRef v = cg_load(g, cg_mem(g, l->y, LLVMBuildNSWAdd(g->b, row, o.iv, "")));
+    LLVMValueRef cur = cg_load(g, m);
+    cg_store(g, LLVMBuildSelect(g->b, LLVMBuildFCmp(g->b, LLVMRealOGT, v, cur, ""), v, cur, ""), m);
+    cg_end(g, &o);
+    return cg_load(g, m);
+}
+
+/* sum_o exp(y[b][o] - max); with grad, dy[b][o] = that exp. */
+static LLVMValueRef row_sumexp(cg *g, const plan_layer *l, LLVMValueRef row, LLVMValueRef max, int grad)
+{
+    LLVMValueRef s = cg_slot(g, "sumexp");
+    cg_store(g, cg_f32(g, 0.0), s);
+    cg_loop o = cg_for(g, 0, l->out, 1, "so");
+    LLVMValueRef k = LLVMBuildNSWAdd(g->b, row, o.iv, "");
+    LLVMValueRef d = LLVMBuildFSub(g->b, cg_load(g, cg_mem(g, l->y, k)), max, "");
+    LLVMValueRef e = cg_intrinsic(g, "llvm.exp", &d, 1);
+    if (grad)
+        cg_store(g, e, cg_mem(g, l->dy, k));
+    cg_store(g, cg_reduce_add(g, cg_load(g, s), e), s);
+    cg_end(g, &o);
+    return cg_load(g, s);
+}
+
+/* dy[b][o] = (e[o] / sum - onehot[o]) / batch */
+static void row_softmax_grad(cg *g, const plan_layer *l, LLVMValueRef row, LLVMValueRef sum, LLVMValueRef label)
+{
+    double inv_batch = 1.0 / (double)g->p->batch;
+    LLVMValueRef scale = LLVMBuildFDiv(g->b, cg_f32(g, inv_batch), sum, "");
+    cg_loop o = cg_for(g, 0, l->out, 1, "go");
+    LLVMValueRef p = cg_mem(g, l->dy, LLVMBuildNSWAdd(g->b, row, o.iv, ""));
+    cg_store(g, LLVMBuildFMul(g->b, cg_load(g, p), scale, ""), p);
+    cg_end(g, &o);
+    LLVMValueRef lp = cg_mem(g, l->dy, LLVMBuildNSWAdd(g->b, row, label, ""));
+    cg_store(g, LLVMBuildFSub(g->b, cg_load(g, lp), cg_f32(g, inv_batch), ""), lp);
+}
+
+static LLVMValueRef cross_entropy(cg *g, LLVMValueRef t, int grad)
+{
+    const plan_layer *l = last_layer(g);
+    LLVMValueRef total = cg_slot(g, "celoss");
+    cg_store(g, cg_f32(g, 0.0), total);
+    cg_loop b = cg_for(g, 0, g->p->batch, 1, "cb");
+    LLVMValueRef row = cg_idx(g, b.iv, l->out, NULL);
+    LLVMValueRef max = row_max(g, l, row);
+    LLVMValueRef sum = row_sumexp(g, l, row, max, grad);
+    LLVMValueRef lse = LLVMBuildFAdd(g->b, max, cg_intrinsic(g, "llvm.log", &sum, 1), "lse");
+    LLVMValueRef tv = cg_load(g, cg_at(g, t, cg_idx(g, b.iv, g->p->y_floats, NULL)));
+    LLVMValueRef label = LLVMBuildFPToSI(g->b, tv, g->i64, "label");
+    LLVMValueRef picked = cg_load(g, cg_mem(g, l->y, LLVMBuildNSWAdd(g->b, row, label, "")));
+    cg_store(g, cg_reduce_add(g, cg_load(g, total), LLVMBuildFSub(g->b, lse, picked, "")), total);
+    if (grad)
+        row_softmax_grad(g, l, row, sum, label);
+    cg_end(g, &b);
+    return LLVMBuildFMul(g->b, cg_load(g, total), cg_f32(g, 1.0 / (double)g->p->batch), "loss");
+}
+
+static LLVMValueRef mse(cg *g, LLVMValueRef t, int grad)
+{
+    const plan_layer *l = last_layer(g);
+    double n = (double)(g->p->batch * l->out);
+    LLVMValueRef total = cg_slot(g, "mseloss");
+    cg_store(g, cg_f32(g, 0.0), total);
+    cg_loop b = cg_for(g, 0, g->p->batch, 1, "mb");
+    LLVMValueRef row = cg_idx(g, b.iv, l->out, NULL), trow = cg_idx(g, b.iv, g->p->y_floats, NULL);
+    cg_loop o = cg_for(g, 0, l->out, 1, "mo");
+    LLVMValueRef yv = cg_load(g, cg_mem(g, l->y, LLVMBuildNSWAdd(g->b, row, o.iv, "")));
+    LLVMValueRef tv = cg_load(g, cg_at(g, t, LLVMBuildNSWAdd(g->b, trow, o.iv, "")));
+    LLVMValueRef d = LLVMBuildFSub(g->b, yv, tv, "");
+    cg_store(g, cg_reduce_fmuladd(g, d, d, cg_load(g, total)), total);
+    if (grad)
+        cg_store(g, LLVMBuildFMul(g->b, d, cg_f32(g, 2.0 / n), ""),
+                 cg_mem(g, l->dy, LLVMBuildNSWAdd(g->b, row, o.iv, "")));
+    cg_end(g, &o);
+    cg_end(g, &b);
+    return LLVMBuildFMul(g->b, cg_load(g, total), cg_f32(g, 1.0 / n), "loss");
+}
+
+LLVMValueRef cg_loss(cg *g, LLVMValueRef t, int grad)
+{
+    switch (g->p->loss) {
+    case PLAN_LOSS_MSE: return mse(g, t, grad);
+    case PLAN_LOSS_CROSS_ENTROPY: break;
+    }
+    return cross_entropy(g, t, grad);
+}

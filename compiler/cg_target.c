@@ -1,0 +1,66 @@
+/* cg_target.c — the target machine (host CPU and features, or portable
+ * x86-64-v3) and the O3 pipeline run with it, so the loop vectoriser sees
+ * the real vector width. Not the JIT (jit.c).
+ */
+#include "cg.h"
+
+#include <llvm-c/Error.h>
+#include <llvm-c/Target.h>
+#include <llvm-c/Transforms/PassBuilder.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *dup_message(const char *prefix, const char *text)
+{
+    char *m = malloc(strlen(prefix) + strlen(text) + 1);
+    if (m)
+        strcat(strcpy(m, prefix), text);
+    return m;
+}
+
+LLVMTargetMachineRef cg_target_machine(int portable, char **msg)
+{
+    if (LLVMInitializeNativeTarget() || LLVMInitializeNativeAsmPrinter()) {
+        *msg = dup_message("", "cannot initialise the native LLVM target");
+        return NULL;
+    }
+    char *triple = LLVMGetDefaultTargetTriple();
+    char *err = NULL;
+    LLVMTargetRef target;
+    LLVMTargetMachineRef tm = NULL;
+    if (LLVMGetTargetFromTriple(triple, &target, &err)) {
+        *msg = dup_message("cannot find the LLVM target: ", err);
+        LLVMDisposeMessage(err);
+    } else {
+        char *cpu = portable ? NULL : LLVMGetHostCPUName();
+        char *features = portable ? NULL : LLVMGetHostCPUFeatures();
+        tm = LLVMCreateTargetMachine(target, triple, portable ? "x86-64-v3" : cpu, portable ? "" : features,
+                                     LLVMCodeGenLevelAggressive, LLVMRelocPIC, LLVMCodeModelJITDefault);
+        if (!tm)
+            *msg = dup_message("", "cannot create the LLVM target machine");
+        LLVMDisposeMessage(cpu);
+        LLVMDisposeMessage(features);
+    }
+    LLVMDisposeMessage(triple);
+    return tm;
+}
+
+int cg_optimize(LLVMModuleRef m, LLVMTargetMachineRef tm, char **msg)
+{
+    LLVMTargetDataRef layout = LLVMCreateTargetDataLayout(tm);
+    LLVMSetModuleDataLayout(m, layout);
+    LLVMDisposeTargetData(layout);
+    char *triple = LLVMGetTargetMachineTriple(tm);
+    LLVMSetTarget(m, triple);
+    LLVMDisposeMessage(triple);
+    LLVMPassBuilderOptionsRef opts = LLVMCreatePassBuilderOptions();
+    LLVMErrorRef err = LLVMRunPasses(m, "default<O3>", tm, opts);
+    LLVMDisposePassBuilderOptions(opts);
+    if (err) {
+        char *text = LLVMGetErrorMessage(err);
+        *msg = dup_message("LLVM optimisation failed: ", text);
+        LLVMDisposeErrorMessage(text);
+        return -1;
+    }
+    return 0;
+}

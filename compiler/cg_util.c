@@ -1,0 +1,113 @@
+/* cg_util.c — small IR-building helpers shared by the emitters: constants,
+ * counted loops, addressing into mem, float intrinsics, reduction terms.
+ * No layer, loss or optimizer logic lives here.
+ */
+#include "cg_internal.h"
+
+#include <string.h>
+#include "llvm_compat.h"
+
+LLVMValueRef cg_i64(cg *g, int64_t v) { return LLVMConstInt(g->i64, (unsigned long long)v, 1); }
+LLVMValueRef cg_f32(cg *g, double v) { return LLVMConstReal(g->f32, (float)v); }
+
+/* ---- loops ----------------------------------------------------------------
+ * Emitted rotated (the test at the bottom): the caller guarantees at least
+ * one iteration, and every bound is a constant. */
+
+cg_loop cg_for(cg *g, int64_t begin, int64_t end, int64_t step, const char *name)
+{
+    cg_loop l = {.end = end, .step = step};
+    LLVMBasicBlockRef pre = LLVMGetInsertBlock(g->b);
+    l.body = LLVMAppendBasicBlockInContext(g->ctx, g->fn, name);
+    LLVMBuildBr(g->b, l.body);
+    LLVMPositionBuilderAtEnd(g->b, l.body);
+    l.iv = LLVMBuildPhi(g->b, g->i64, name);
+    LLVMValueRef start = cg_i64(g, begin);
+    LLVMAddIncoming(l.iv, &start, &pre, 1);
+    return l;
+}
+
+void cg_end(cg *g, cg_loop *l)
+{
+    LLVMBasicBlockRef latch = LLVMGetInsertBlock(g->b);
+    LLVMValueRef next = LLVMBuildNSWAdd(g->b, l->iv, cg_i64(g, l->step), "next");
+    LLVMValueRef more = LLVMBuildICmp(g->b, LLVMIntSLT, next, cg_i64(g, l->end), "more");
+    l->exit = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "done");
+    LLVMBuildCondBr(g->b, more, l->body, l->exit);
+    LLVMAddIncoming(l->iv, &next, &latch, 1);
+    LLVMPositionBuilderAtEnd(g->b, l->exit);
+}
+
+/* ---- memory --------------------------------------------------------------- */
+
+LLVMValueRef cg_at(cg *g, LLVMValueRef base, LLVMValueRef index)
+{
+    return LLVMBuildInBoundsGEP2(g->b, g->f32, base, &index, 1, "");
+}
+
+LLVMValueRef cg_mem(cg *g, int64_t off, LLVMValueRef index)
+{
+    LLVMValueRef i = cg_i64(g, off);
+    if (index)
+        i = LLVMBuildNSWAdd(g->b, index, i, "");
+    return cg_at(g, g->mem, i);
+}
+
+LLVMValueRef cg_load(cg *g, LLVMValueRef ptr) { return LLVMBuildLoad2(g->b, g->f32, ptr, ""); }
+void cg_store(cg *g, LLVMValueRef v, LLVMValueRef ptr) { LLVMBuildStore(g->b, v, ptr); }
+
+LLVMValueRef cg_idx(cg *g, LLVMValueRef a, int64_t k, LLVMValueRef c)
+{
+    LLVMValueRef v = k == 1 ? a : LLVMBuildNSWMul(g->b, a, cg_i64(g, k), "");
+    return c ? LLVMBuildNSWAdd(g->b, v, c, "") : v;
+}
+
+void cg_zero(cg *g, int64_t off, int64_t n)
+{
+    cg_loop i = cg_for(g, 0, n, 1, "zero");
+    cg_store(g, cg_f32(g, 0.0), cg_mem(g, off, i.iv));
+    cg_end(g, &i);
+}
+
+LLVMValueRef cg_slot(cg *g, const char *name)
+{
+    LLVMBuilderRef at = LLVMCreateBuilderInContext(g->ctx);
+    LLVMBasicBlockRef entry = LLVMGetEntryBasicBlock(g->fn);
+    LLVMValueRef first = LLVMGetFirstInstruction(entry);
+    if (first)
+        LLVMPositionBuilderBefore(at, first);
+    else
+        LLVMPositionBuilderAtEnd(at, entry);
+    LLVMValueRef slot = LLVMBuildAlloca(at, g->f32, name);
+    LLVMDisposeBuilder(at);
+    return slot;
+}
+
+/* ---- arithmetic ----------------------------------------------------------- */
+
+LLVMValueRef cg_intrinsic(cg *g, const char *name, LLVMValueRef *args, unsigned n)
+{
+    unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
+    LLVMValueRef fn = LLVMGetIntrinsicDeclaration(g->mod, id, &g->f32, 1);
+    return LLVMBuildCall2(g->b, LLVMGlobalGetValueType(fn), fn, args, n, "");
+}
+
+LLVMValueRef cg_fmuladd(cg *g, LLVMValueRef a, LLVMValueRef b, LLVMValueRef c)
+{
+    LLVMValueRef args[3] = {a, b, c};
+    return cg_intrinsic(g, "llvm.fmuladd", args, 3);
+}
+
+LLVMValueRef cg_reduce_add(cg *g, LLVMValueRef acc, LLVMValueRef v)
+{
+    LLVMValueRef s = LLVMBuildFAdd(g->b, acc, v, "");
+    compat_set_reassoc(s);
+    return s;
+}
+
+LLVMValueRef cg_reduce_fmuladd(cg *g, LLVMValueRef a, LLVMValueRef b, LLVMValueRef acc)
+{
+    LLVMValueRef s = cg_fmuladd(g, a, b, acc);
+    compat_set_reassoc(s);
+    return s;
+}
