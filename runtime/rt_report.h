@@ -14,7 +14,7 @@
 typedef struct rt_setting {
     const char *key;
     const char *value;
-    int is_number;       /* write unquoted in JSON */
+    int is_number;       /* a JSON literal (number, true, false): written unquoted */
 } rt_setting;
 
 typedef struct rt_provenance {
@@ -61,6 +61,7 @@ void rt_plot_terminal(FILE *f, const rt_result *r, int width, int height);
 typedef struct rt_buf {
     char *data;
     size_t len, cap;
+    int oom;             /* an allocation failed; the writers report RT_FAILED */
 } rt_buf;
 void rt_buf_printf(rt_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void rt_buf_json_string(rt_buf *b, const char *s);   /* quoted and escaped */

@@ -1,0 +1,229 @@
+/* rt_test.c — the range-test driver: runs a compiled model step by step over
+ * the rate schedule, records (step, rate, raw loss, smoothed loss), ends on
+ * a stop clause, a non-finite loss, the schedule's last step or an
+ * interrupt, and then computes the requested suggestions. */
+#include "rt_test.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Everything one run allocates, freed together on every path. */
+typedef struct run_buffers {
+    float *mem, *x, *y;
+    rt_batcher batcher;
+    int batcher_ready;
+} run_buffers;
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void *alloc_floats_aligned(int64_t n)
+{
+    size_t bytes = (size_t)(n > 0 ? n : 1) * sizeof(float);
+    bytes = (bytes + 63) / 64 * 64;
+    void *p = aligned_alloc(64, bytes);
+    if (p)
+        memset(p, 0, bytes);
+    return p;
+}
+
+static void free_buffers(run_buffers *b)
+{
+    if (b->batcher_ready)
+        rt_batcher_free(&b->batcher);
+    free(b->mem);
+    free(b->x);
+    free(b->y);
+}
+
+static int check_shapes(const lrc_model *m, const rt_sweep *sw, const rt_dataset *d, rt_err *err)
+{
+    if (sw->schedule.steps < 1)
+        return rt_errf(err, RT_BAD_INPUT, "the schedule has no steps (steps = %lld)",
+                       (long long)sw->schedule.steps);
+    if (m->batch < 1 || m->mem_floats < 1)
+        return rt_errf(err, RT_BAD_INPUT, "the model has no batch or no memory");
+    if (d->features != m->x_floats)
+        return rt_errf(err, RT_BAD_INPUT,
+                       "the data has %lld features per sample but the model expects %lld",
+                       (long long)d->features, (long long)m->x_floats);
+    return RT_OK;
+}
+
+static int alloc_buffers(const lrc_model *m, const rt_sweep *sw, const rt_dataset *d,
+                         run_buffers *b, rt_err *err)
+{
+    int64_t yf = m->y_floats > 1 ? m->y_floats : 1;
+    b->mem = alloc_floats_aligned(m->mem_floats);
+    b->x = alloc_floats_aligned(m->batch * m->x_floats);
+    b->y = alloc_floats_aligned(m->batch * yf);
+    if (!b->mem || !b->x || !b->y)
+        return rt_errf(err, RT_FAILED, "out of memory for the model (%lld floats)",
+                       (long long)m->mem_floats);
+    int rc = rt_batcher_init(&b->batcher, d, m->batch, sw->shuffle, sw->seed, err);
+    if (rc != RT_OK)
+        return rc;
+    b->batcher_ready = 1;
+    return RT_OK;
+}
+
+static int push_point(rt_result *r, rt_point p, rt_err *err)
+{
+    if (r->n == r->cap) {
+        int64_t cap = r->cap ? r->cap * 2 : 256;
+        rt_point *pts = realloc(r->pts, (size_t)cap * sizeof *pts);
+        if (!pts)
+            return rt_errf(err, RT_FAILED, "out of memory recording the curve");
+        r->pts = pts;
+        r->cap = cap;
+    }
+    r->pts[r->n++] = p;
+    return RT_OK;
+}
+
+/* Rewrites the status line at most ten times a second. */
+static void show_progress(FILE *f, double *last, const rt_point *p)
+{
+    double t = now_seconds();
+    if (!f || t - *last < 0.1)
+        return;
+    *last = t;
+    fprintf(f, "\r  step %lld  rate %.1e  loss %.3g   ", (long long)p->step, p->rate, p->loss);
+    fflush(f);
+}
+
+static void clear_progress(FILE *f)
+{
+    if (!f)
+        return;
+    fprintf(f, "\r%60s\r", "");
+    fflush(f);
+}
+
+/* Decides whether the test ends after point p; sets r->end and its text. */
+static void check_end(const rt_sweep *sw, const rt_point *p, double best, rt_result *r)
+{
+    if (!isfinite(p->loss)) {
+        r->end = RT_END_NONFINITE;
+        snprintf(r->end_text, sizeof r->end_text, "loss is %s at step %lld",
+                 isnan(p->loss) ? "nan" : p->loss > 0 ? "inf" : "-inf", (long long)p->step);
+        return;
+    }
+    double vars[RT_VAR_COUNT];
+    vars[RT_VAR_STEP] = (double)p->step;
+    vars[RT_VAR_RATE] = p->rate;
+    vars[RT_VAR_LOSS] = p->smooth;
+    vars[RT_VAR_RAW] = p->loss;
+    vars[RT_VAR_BEST] = best;
+    int c = rt_stop_check(&sw->stop, vars);
+    if (c > 0) {
+        r->end = RT_END_CLAUSE;
+        r->clause = c;
+        snprintf(r->end_text, sizeof r->end_text, "%s", sw->stop.clause[c - 1].text);
+    } else if (p->step == sw->schedule.steps - 1) {
+        r->end = RT_END_SCHEDULE;
+        snprintf(r->end_text, sizeof r->end_text, "last step of the schedule (%lld)",
+                 (long long)p->step);
+    }
+}
+
+static int run_steps(const lrc_model *m, const rt_sweep *sw, run_buffers *b,
+                     const volatile sig_atomic_t *interrupt, FILE *progress,
+                     rt_result *r, rt_err *err)
+{
+    rt_smoother sm;
+    rt_smoother_init(&sm, sw->beta);
+    double best = INFINITY, last_shown = 0.0;
+    for (int64_t s = 0; r->end == RT_END_NONE; s++) {
+        if (interrupt && *interrupt) {
+            r->end = RT_END_INTERRUPT;
+            snprintf(r->end_text, sizeof r->end_text, "interrupted before step %lld", (long long)s);
+            break;
+        }
+        rt_point p = {.step = s, .rate = rt_schedule_rate(&sw->schedule, s)};
+        rt_batcher_next(&b->batcher, b->x, b->y);
+        p.loss = m->step(b->mem, b->x, b->y, (float)p.rate, (int32_t)(s + 1));
+        p.smooth = rt_smoother_push(&sm, p.loss);
+        if (p.smooth < best)
+            best = p.smooth;
+        int rc = push_point(r, p, err);
+        if (rc != RT_OK)
+            return rc;
+        show_progress(progress, &last_shown, &p);
+        check_end(sw, &p, best, r);
+    }
+    clear_progress(progress);
+    return RT_OK;
+}
+
+static int compute_suggestions(const rt_sweep *sw, rt_result *r, rt_err *err)
+{
+    size_t n = (size_t)(r->n > 0 ? r->n : 1);
+    double *rate = malloc(n * sizeof *rate);
+    double *smooth = malloc(n * sizeof *smooth);
+    if (!rate || !smooth) {
+        free(rate);
+        free(smooth);
+        return rt_errf(err, RT_FAILED, "out of memory computing the suggestions");
+    }
+    for (int64_t i = 0; i < r->n; i++) {
+        rate[i] = r->pts[i].rate;
+        smooth[i] = r->pts[i].smooth;
+    }
+    r->nsug = 0;
+    for (int i = 0; i < sw->nmethods && i < RT_SUG_COUNT; i++)
+        rt_suggest(sw->methods[i], rate, smooth, r->n, sw->skip_begin, sw->skip_end,
+                   &r->sug[r->nsug++]);
+    free(rate);
+    free(smooth);
+    return RT_OK;
+}
+
+int rt_range_test(const lrc_model *m, const rt_sweep *sw, const rt_dataset *d,
+                  const volatile sig_atomic_t *interrupt, FILE *progress,
+                  rt_result *out, rt_err *err)
+{
+    memset(out, 0, sizeof *out);
+    out->seed = sw->seed;
+    int rc = check_shapes(m, sw, d, err);
+    if (rc != RT_OK)
+        return rc;
+    run_buffers b = {0};
+    rc = alloc_buffers(m, sw, d, &b, err);
+    if (rc == RT_OK) {
+        m->init(b.mem, sw->seed);
+        double t0 = now_seconds();
+        rc = run_steps(m, sw, &b, interrupt, progress, out, err);
+        out->seconds = now_seconds() - t0;
+    }
+    if (rc == RT_OK)
+        rc = compute_suggestions(sw, out, err);
+    free_buffers(&b);
+    if (rc != RT_OK)
+        rt_result_free(out);
+    return rc;
+}
+
+void rt_result_free(rt_result *r)
+{
+    free(r->pts);
+    r->pts = NULL;
+    r->n = r->cap = 0;
+}
+
+const char *rt_end_name(rt_end e)
+{
+    switch (e) {
+    case RT_END_CLAUSE:    return "stop clause";
+    case RT_END_NONFINITE: return "non-finite loss";
+    case RT_END_SCHEDULE:  return "end of schedule";
+    case RT_END_INTERRUPT: return "interrupted";
+    default:               return "running";
+    }
+}
