@@ -479,16 +479,25 @@ static void drop(symset *s, yysymbol_kind_t k)
     s->n = j;
 }
 
+static int is_comparison(yysymbol_kind_t k)
+{
+    switch (k) {
+    case YYSYMBOL_LT: case YYSYMBOL_LE: case YYSYMBOL_GT: case YYSYMBOL_GE:
+    case YYSYMBOL_EQEQ: case YYSYMBOL_NE:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 static int is_operator(yysymbol_kind_t k)
 {
     switch (k) {
     case YYSYMBOL_OR: case YYSYMBOL_AND:
-    case YYSYMBOL_LT: case YYSYMBOL_LE: case YYSYMBOL_GT: case YYSYMBOL_GE:
-    case YYSYMBOL_EQEQ: case YYSYMBOL_NE:
     case YYSYMBOL_PLUS: case YYSYMBOL_MINUS: case YYSYMBOL_STAR: case YYSYMBOL_SLASH:
         return 1;
     default:
-        return 0;
+        return is_comparison(k);
     }
 }
 
@@ -600,6 +609,10 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, pars
     s.n = yypcontext_expected_tokens(ctx, s.sym, YYNTOKENS);
     if (s.n < 0)
         s.n = 0;
+    if (is_comparison(found) && !has(&s, YYSYMBOL_LT) && has(&s, YYSYMBOL_AND)) {
+        diag_error(pc->diag, at, "comparisons do not chain: write 'a < b and b < c'");
+        return 0;
+    }
     const char *parts[YYNTOKENS + 3];
     int n = describe_expected(&s, parts, YYNTOKENS);
     msgbuf m = { .len = 0 };
