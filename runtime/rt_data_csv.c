@@ -1,0 +1,224 @@
+/* rt_data_csv.c — the numeric CSV loader.
+ *
+ * The file is read whole into one buffer and parsed in a single pass with
+ * strtod. Fields are numbers separated by commas, with optional spaces or
+ * tabs around them; lines end in LF or CRLF; blank lines at the end are
+ * ignored. Column `label_col` (-1: the last) is the target, every other
+ * column a feature. Errors say `path:ROW:COL: ...` with ROW the 1-based
+ * line of the file and COL the 1-based column number. */
+#include <ctype.h>
+#include <errno.h>
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "rt_data_internal.h"
+
+/* The longest piece of an offending field quoted in an error message. */
+enum { QUOTE_MAX = 40 };
+
+typedef struct csv_text {
+    const char *path;
+    char *buf;             /* the whole file, NUL-terminated */
+    const char *end;       /* just past the last non-blank character */
+} csv_text;
+
+typedef struct csv_line {
+    const char *start;
+    const char *end;       /* before the line's '\r\n' or '\n' */
+    const char *next;      /* start of the following line */
+    int64_t row;           /* 1-based line number in the file */
+} csv_line;
+
+typedef struct csv_shape {
+    int64_t columns;
+    int64_t label;         /* 0-based label column */
+} csv_shape;
+
+static int read_whole_file(const char *path, char **out, size_t *len, rt_err *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return rt_errf(err, RT_BAD_INPUT, "%s: cannot open: %s", path, strerror(errno));
+    size_t cap = 1 << 16, used = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        used += fread(buf + used, 1, cap - used - 1, f);
+        if (used < cap - 1)
+            break;
+        char *grown = realloc(buf, cap * 2);
+        if (!grown)
+            free(buf);
+        buf = grown;
+        cap *= 2;
+    }
+    int read_error = ferror(f), saved_errno = errno;
+    fclose(f);
+    if (!buf)
+        return rt_errf(err, RT_FAILED, "%s: out of memory reading the file", path);
+    if (read_error) {
+        free(buf);
+        return rt_errf(err, RT_BAD_INPUT, "%s: cannot read: %s", path, strerror(saved_errno));
+    }
+    buf[used] = '\0';
+    *out = buf;
+    *len = used;
+    return RT_OK;
+}
+
+static int is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+static const char *skip_spaces(const char *p, const char *end)
+{
+    while (p < end && (*p == ' ' || *p == '\t'))
+        p++;
+    return p;
+}
+
+/* The line starting at `start` (which must be before t->end). */
+static csv_line line_at(const csv_text *t, const char *start, int64_t row)
+{
+    csv_line l = { start, t->end, t->end, row };
+    const char *nl = memchr(start, '\n', (size_t)(t->end - start));
+    if (nl) {
+        l.end = nl;
+        l.next = nl + 1;
+    }
+    if (l.end > l.start && l.end[-1] == '\r')
+        l.end--;
+    return l;
+}
+
+static int line_is_blank(const csv_line *l) { return skip_spaces(l->start, l->end) == l->end; }
+
+static int64_t count_columns(const csv_line *l)
+{
+    int64_t n = 1;
+    for (const char *p = l->start; p < l->end; p++)
+        n += *p == ',';
+    return n;
+}
+
+static int64_t count_lines(const char *p, const char *end)
+{
+    int64_t n = 1;
+    while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+        n++;
+        p++;
+    }
+    return n;
+}
+
+/* Parses field number `col` (0-based) spanning [p, field_end) into *v. */
+static int parse_field(const csv_text *t, const csv_line *l, int64_t col, const char *p,
+                       const char *field_end, float *v, rt_err *err)
+{
+    const char *text = skip_spaces(p, field_end), *text_end = field_end;
+    while (text_end > text && (text_end[-1] == ' ' || text_end[-1] == '\t'))
+        text_end--;
+    /* strtod skips leading white space of its own: never let it start there. */
+    char *num_end = (char *)text;
+    double d = text < text_end && !isspace((unsigned char)*text) ? strtod(text, &num_end) : 0;
+    long long row = (long long)l->row, c = (long long)col + 1;
+    int len = (int)(text_end - text < QUOTE_MAX ? text_end - text : QUOTE_MAX);
+    if (text == text_end)
+        return rt_errf(err, RT_BAD_INPUT, "%s:%lld:%lld: column %lld: expected a number, found an empty field",
+                       t->path, row, c, c);
+    if (num_end != text_end)
+        return rt_errf(err, RT_BAD_INPUT, "%s:%lld:%lld: column %lld: expected a number, found '%.*s'",
+                       t->path, row, c, c, len, text);
+    if (!isfinite(d))
+        return rt_errf(err, RT_BAD_INPUT, "%s:%lld:%lld: column %lld: expected a finite number, found '%.*s'",
+                       t->path, row, c, c, len, text);
+    if (fabs(d) > FLT_MAX)
+        return rt_errf(err, RT_BAD_INPUT, "%s:%lld:%lld: column %lld: number too large for a float, found '%.*s'",
+                       t->path, row, c, c, len, text);
+    *v = (float)d;
+    return RT_OK;
+}
+
+/* Parses one data row into x[features] and *y. */
+static int parse_row(const csv_text *t, const csv_line *l, const csv_shape *s,
+                     float *x, float *y, rt_err *err)
+{
+    if (line_is_blank(l))
+        return rt_errf(err, RT_BAD_INPUT, "%s:%lld: empty row, expected %lld columns",
+                       t->path, (long long)l->row, (long long)s->columns);
+    int64_t columns = count_columns(l);
+    if (columns != s->columns)
+        return rt_errf(err, RT_BAD_INPUT, "%s:%lld: row has %lld columns, expected %lld",
+                       t->path, (long long)l->row, (long long)columns, (long long)s->columns);
+    const char *p = l->start;
+    for (int64_t col = 0; col < columns; col++) {
+        const char *comma = memchr(p, ',', (size_t)(l->end - p));
+        const char *field_end = comma ? comma : l->end;
+        float *dst = col == s->label ? y : x++;
+        int rc = parse_field(t, l, col, p, field_end, dst, err);
+        if (rc != RT_OK)
+            return rc;
+        p = field_end + 1;
+    }
+    return RT_OK;
+}
+
+/* Works out the columns from the first data row and checks label_col. */
+static int find_shape(const csv_text *t, const csv_line *first, int64_t label_col,
+                      csv_shape *s, rt_err *err)
+{
+    s->columns = count_columns(first);
+    if (line_is_blank(first))
+        return rt_errf(err, RT_BAD_INPUT, "%s:%lld: empty row where the first data row should be",
+                       t->path, (long long)first->row);
+    if (s->columns < 2)
+        return rt_errf(err, RT_BAD_INPUT, "%s:%lld: row has 1 column; need a label and at least one feature",
+                       t->path, (long long)first->row);
+    if (label_col < -1 || label_col >= s->columns)
+        return rt_errf(err, RT_BAD_INPUT, "%s: label column %lld is out of range: rows have %lld columns (0-based index 0..%lld, or -1 for the last)",
+                       t->path, (long long)label_col, (long long)s->columns,
+                       (long long)s->columns - 1);
+    s->label = label_col == -1 ? s->columns - 1 : label_col;
+    return RT_OK;
+}
+
+/* Parses the rows from `first` to the end of the data. */
+static int parse_rows(const csv_text *t, const csv_line *first, int64_t label_col,
+                      rt_dataset *out, rt_err *err)
+{
+    csv_shape shape = { 0, 0 };
+    int rc = find_shape(t, first, label_col, &shape, err);
+    if (rc == RT_OK)
+        rc = rt_data_alloc(out, count_lines(first->start, t->end), shape.columns - 1, err);
+    csv_line l = *first;
+    for (int64_t i = 0; rc == RT_OK && i < out->n; i++) {
+        rc = parse_row(t, &l, &shape, out->x + i * out->features, out->y + i, err);
+        if (i + 1 < out->n)
+            l = line_at(t, l.next, l.row + 1);
+    }
+    return rc;
+}
+
+int rt_data_load_csv(const rt_data_spec *spec, rt_dataset *out, rt_err *err)
+{
+    csv_text t = { spec->path, NULL, NULL };
+    size_t len = 0;
+    int rc = read_whole_file(spec->path, &t.buf, &len, err);
+    if (rc != RT_OK)
+        return rc;
+    t.end = t.buf + len;
+    while (t.end > t.buf && is_blank(t.end[-1]))
+        t.end--;
+    csv_line first = t.buf < t.end ? line_at(&t, t.buf, 1) : (csv_line){ 0 };
+    if (spec->header && t.buf < t.end)
+        first = first.next < t.end ? line_at(&t, first.next, 2) : (csv_line){ 0 };
+    if (t.buf == t.end)
+        rc = rt_errf(err, RT_BAD_INPUT, "%s: empty file: no data rows", spec->path);
+    else if (!first.start)
+        rc = rt_errf(err, RT_BAD_INPUT, "%s: no data rows after the header", spec->path);
+    else
+        rc = parse_rows(&t, &first, spec->label_col, out, err);
+    if (rc == RT_OK)
+        snprintf(out->source, sizeof out->source, "%s", spec->path);
+    free(t.buf);
+    return rc;
+}
