@@ -87,6 +87,21 @@ static void print_x_axis(FILE *f, const plot_range *pr, int width)
     fprintf(f, "\n%*s %.*s\n%*s log10(rate)\n", LABEL_W, "", end, ticks, LABEL_W, "");
 }
 
+static void print_legend(FILE *f, const rt_result *r)
+{
+    int any = 0;
+    for (int i = 0; i < r->nsug; i++) {
+        const rt_suggestion *s = &r->sug[i];
+        if (!s->ok)
+            continue;
+        fprintf(f, "%s%c %s %.3g", any ? ", " : "           marks: ", marker_of[s->method],
+                rt_method_name(s->method), s->rate);
+        any = 1;
+    }
+    if (any)
+        fputc('\n', f);
+}
+
 void rt_plot_terminal(FILE *f, const rt_result *r, int width, int height)
 {
     width = width < 8 ? 8 : width > PLOT_MAX_W ? PLOT_MAX_W : width;
@@ -117,6 +132,7 @@ void rt_plot_terminal(FILE *f, const rt_result *r, int width, int height)
         fprintf(f, "%.*s\n", end, grid[y]);
     }
     print_x_axis(f, &pr, width);
+    print_legend(f, r);
 }
 
 /* ---- summary ------------------------------------------------------------- */

@@ -31,7 +31,7 @@ typedef struct rt_result {
     int64_t n, cap;
     rt_end end;
     int clause;                    /* RT_END_CLAUSE: 1-based clause index */
-    char end_text[200];            /* e.g. "loss > 4 * best" or "loss is NaN" */
+    char end_text[200];            /* e.g. "loss > 4 * best" or "loss is nan at step 30" */
     int nsug;
     rt_suggestion sug[RT_SUG_COUNT];
     double seconds;                /* wall time of the steps */
@@ -48,6 +48,7 @@ int rt_range_test(const lrc_model *m, const rt_sweep *sw, const rt_dataset *d,
 
 void rt_result_free(rt_result *r);
 
-const char *rt_end_name(rt_end e);  /* "diverged", "non-finite", ... */
+/* "stop clause", "non-finite loss", "end of schedule", "interrupted". */
+const char *rt_end_name(rt_end e);
 
 #endif

@@ -288,6 +288,7 @@ static void test_summary_and_plot(void **state)
     assert_non_null(strstr(out, "rate 1e-05"));
     assert_non_null(strstr(out, "no suggestion: the loss never fell"));
     assert_non_null(strstr(out, "log10(rate)"));
+    assert_non_null(strstr(out, "marks: M minimum 1e-05\n"));
     /* M marks rate 1e-5 on the bottom row (loss 0): log10 -5 of the range
      * -6..-2 is column 63/4 = 15.75 -> 16 of the 64 columns */
     assert_non_null(strstr(out, "        0 |                M          **"));
