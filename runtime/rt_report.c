@@ -202,10 +202,16 @@ static void json_key(rt_buf *b, int indent, int first, const char *key)
     rt_buf_printf(b, ": ");
 }
 
-/* A setting marked as a number is written unquoted when it reads back as a
- * finite number; anything else stays a string so the JSON stays valid. */
+/* A setting marked as a JSON literal is written unquoted when it is `true`,
+ * `false` or reads back as a finite number (normalised, e.g. ".5" -> 0.5);
+ * anything else stays a string so the JSON stays valid. */
 static void json_setting(rt_buf *b, const rt_setting *s)
 {
+    if (s->is_number && s->value &&
+        (strcmp(s->value, "true") == 0 || strcmp(s->value, "false") == 0)) {
+        rt_buf_printf(b, "%s", s->value);
+        return;
+    }
     char *end;
     double v = s->is_number && s->value ? strtod(s->value, &end) : NAN;
     if (isfinite(v) && *end == '\0' && end != s->value)

@@ -208,8 +208,9 @@ static void test_report_json(void **state)
     rt_provenance prov;
     const rt_setting set[] = {{"sweep.start_rate", "1e-07", 1}, {"sweep.steps", "4", 1},
                               {"data.path", "a\\b.csv", 0}, {"odd", ".5", 1},
-                              {"word", "fast", 1}};
-    rt_report rep = make_report(&r, &prov, set, 5);
+                              {"word", "fast", 1}, {"sweep.staircase", "true", 1},
+                              {"quoted", "false", 0}};
+    rt_report rep = make_report(&r, &prov, set, 7);
     rt_err err = {0};
     assert_int_equal(rt_write_report_json(path, &rep, &err), 0);
     const char *const checks[] = {
@@ -225,7 +226,8 @@ static void test_report_json(void **state)
         "d['suggestions']['valley'] == {'rate': None, 'note': 'the loss never \"fell\"'}",
         "list(d['suggestions']) == ['steepest', 'clr', 'valley']",
         "d['settings'] == {'sweep.start_rate': 1e-7, 'sweep.steps': 4, "
-        "'data.path': 'a\\\\b.csv', 'odd': 0.5, 'word': 'fast'}",
+        "'data.path': 'a\\\\b.csv', 'odd': 0.5, 'word': 'fast', "
+        "'sweep.staircase': True, 'quoted': 'false'}",
         "d['provenance']['run_seconds'] is None and d['provenance']['seed'] == 42",
         "d['provenance']['source'] == 'ex/mnist \"tiny\".lrf'",
         "d['provenance']['host_cpu'] == 'Test CPU\\t@ 1GHz'",
