@@ -1,0 +1,17 @@
+# lib.sh — helpers shared by the end-to-end tests: `check NAME CMD...` runs a
+# command and counts it; `finish` prints the tally and sets the exit code.
+set -u
+pass=0; fail=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+ok()   { pass=$((pass + 1)); }
+bad()  { echo "FAIL: $*"; fail=$((fail + 1)); }
+# expect_code CODE NAME CMD...: CMD must exit with CODE
+expect_code() {
+  local want=$1 name=$2; shift 2
+  "$@" >"$tmp/out" 2>"$tmp/err"; local got=$?
+  if [ "$got" -eq "$want" ]; then ok; else bad "$name: exit $got, expected $want"; sed 's/^/  | /' "$tmp/err" | head -20; fi
+}
+# expect_grep PATTERN FILE NAME
+expect_grep() { if grep -qE -- "$1" "$2"; then ok; else bad "$3: '$1' not in $2"; sed 's/^/  | /' "$2" | head -20; fi; }
+finish() { echo "$(basename "$0" .sh): $pass passed, $fail failed"; [ "$fail" -eq 0 ]; }
