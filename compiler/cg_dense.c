@@ -45,19 +45,28 @@ void cg_dense_forward(cg *g, const plan_layer *l, LLVMValueRef x)
     cg_end(g, &i);
 }
 
-/* dW[i][o] += x[b][i] dz[b][o]: grads zeroed before. */
-static void emit_dw(cg *g, const plan_layer *l, LLVMValueRef x)
+/* dW[i][o] += x[b][i] dz[b][o] (grads zeroed before) and, when dx_off >= 0,
+ * dx[b][i] = sum_o dz[b][o] W[i][o] in the same pass over dz[b]. */
+static void emit_dw_dx(cg *g, const plan_layer *l, LLVMValueRef x, int64_t dx_off)
 {
     int64_t dw = g->p->grads + l->w;
+    LLVMValueRef acc = dx_off >= 0 ? cg_slot(g, "dxacc") : NULL;
     cg_loop i = cg_for(g, 0, l->in, 1, "wi");
     cg_loop b = cg_for(g, 0, g->p->batch, 1, "wb");
     LLVMValueRef xv = load_x(g, x, l, b.iv, i.iv);
     LLVMValueRef drow = cg_idx(g, b.iv, l->out, NULL), wrow = cg_idx(g, i.iv, l->out, NULL);
+    if (acc)
+        cg_store(g, cg_f32(g, 0.0), acc);
     cg_loop o = cg_for(g, 0, l->out, 1, "wo");
     LLVMValueRef dz = cg_load(g, cg_mem(g, l->dy, LLVMBuildNSWAdd(g->b, drow, o.iv, "")));
-    LLVMValueRef gp = cg_mem(g, dw, LLVMBuildNSWAdd(g->b, wrow, o.iv, ""));
+    LLVMValueRef widx = LLVMBuildNSWAdd(g->b, wrow, o.iv, "");
+    LLVMValueRef gp = cg_mem(g, dw, widx);
     cg_store(g, cg_fmuladd(g, xv, dz, cg_load(g, gp)), gp);
+    if (acc)
+        cg_store(g, cg_reduce_fmuladd(g, dz, cg_load(g, cg_mem(g, l->w, widx)), cg_load(g, acc)), acc);
     cg_end(g, &o);
+    if (acc)
+        cg_store(g, cg_load(g, acc), cg_mem(g, dx_off, cg_idx(g, b.iv, l->in, i.iv)));
     cg_end(g, &b);
     cg_end(g, &i);
 }
@@ -75,28 +84,8 @@ static void emit_db(cg *g, const plan_layer *l)
     cg_end(g, &b);
 }
 
-/* dx[b][i] = sum_o dz[b][o] W[i][o] */
-static void emit_dx(cg *g, const plan_layer *l, int64_t dx_off)
-{
-    LLVMValueRef acc = cg_slot(g, "dxacc");
-    cg_loop i = cg_for(g, 0, l->in, 1, "xi");
-    cg_loop b = cg_for(g, 0, g->p->batch, 1, "xb");
-    LLVMValueRef drow = cg_idx(g, b.iv, l->out, NULL), wrow = cg_idx(g, i.iv, l->out, NULL);
-    cg_store(g, cg_f32(g, 0.0), acc);
-    cg_loop o = cg_for(g, 0, l->out, 1, "xo");
-    LLVMValueRef dz = cg_load(g, cg_mem(g, l->dy, LLVMBuildNSWAdd(g->b, drow, o.iv, "")));
-    LLVMValueRef w = cg_load(g, cg_mem(g, l->w, LLVMBuildNSWAdd(g->b, wrow, o.iv, "")));
-    cg_store(g, cg_reduce_fmuladd(g, dz, w, cg_load(g, acc)), acc);
-    cg_end(g, &o);
-    cg_store(g, cg_load(g, acc), cg_mem(g, dx_off, cg_idx(g, b.iv, l->in, i.iv)));
-    cg_end(g, &b);
-    cg_end(g, &i);
-}
-
 void cg_dense_backward(cg *g, const plan_layer *l, LLVMValueRef x, int64_t dx_off)
 {
-    emit_dw(g, l, x);
+    emit_dw_dx(g, l, x, dx_off);
     emit_db(g, l);
-    if (dx_off >= 0)
-        emit_dx(g, l, dx_off);
 }
