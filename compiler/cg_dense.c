@@ -29,20 +29,41 @@ static void emit_bias(cg *g, const plan_layer *l)
     cg_end(g, &b);
 }
 
+enum { ROWS = 4 }; /* batch rows sharing each load of W in the forward pass */
+
+/* z[b0+r][o] += x[b0+r][i] W[i][o] for r < rows, for all i and o: one pass
+ * over W feeds `rows` rows of z. */
+static void forward_rows(cg *g, const plan_layer *l, LLVMValueRef x, LLVMValueRef b0, int rows)
+{
+    LLVMValueRef xv[ROWS], zrow[ROWS];
+    cg_loop i = cg_for(g, 0, l->in, 1, "fi");
+    for (int r = 0; r < rows; r++) {
+        LLVMValueRef b = LLVMBuildNSWAdd(g->b, b0, cg_i64(g, r), "");
+        xv[r] = load_x(g, x, l, b, i.iv);
+        zrow[r] = cg_idx(g, b, l->out, NULL);
+    }
+    LLVMValueRef wrow = cg_idx(g, i.iv, l->out, NULL);
+    cg_loop o = cg_for(g, 0, l->out, 1, "fo");
+    LLVMValueRef w = cg_load(g, cg_mem(g, l->w, LLVMBuildNSWAdd(g->b, wrow, o.iv, "")));
+    for (int r = 0; r < rows; r++) {
+        LLVMValueRef zp = cg_mem(g, l->z, LLVMBuildNSWAdd(g->b, zrow[r], o.iv, ""));
+        cg_store(g, cg_fmuladd(g, xv[r], w, cg_load(g, zp)), zp);
+    }
+    cg_end(g, &o);
+    cg_end(g, &i);
+}
+
 void cg_dense_forward(cg *g, const plan_layer *l, LLVMValueRef x)
 {
     emit_bias(g, l);
-    cg_loop i = cg_for(g, 0, l->in, 1, "fi");
-    cg_loop b = cg_for(g, 0, g->p->batch, 1, "fb");
-    LLVMValueRef xv = load_x(g, x, l, b.iv, i.iv);
-    LLVMValueRef zrow = cg_idx(g, b.iv, l->out, NULL), wrow = cg_idx(g, i.iv, l->out, NULL);
-    cg_loop o = cg_for(g, 0, l->out, 1, "fo");
-    LLVMValueRef zp = cg_mem(g, l->z, LLVMBuildNSWAdd(g->b, zrow, o.iv, ""));
-    LLVMValueRef w = cg_load(g, cg_mem(g, l->w, LLVMBuildNSWAdd(g->b, wrow, o.iv, "")));
-    cg_store(g, cg_fmuladd(g, xv, w, cg_load(g, zp)), zp);
-    cg_end(g, &o);
-    cg_end(g, &b);
-    cg_end(g, &i);
+    int64_t full = g->p->batch / ROWS * ROWS;
+    if (full > 0) {
+        cg_loop b = cg_for(g, 0, full, ROWS, "fb");
+        forward_rows(g, l, x, b.iv, ROWS);
+        cg_end(g, &b);
+    }
+    if (full < g->p->batch)
+        forward_rows(g, l, x, cg_i64(g, full), (int)(g->p->batch - full));
 }
 
 /* dW[i][o] += x[b][i] dz[b][o] (grads zeroed before) and, when dx_off >= 0,
