@@ -245,6 +245,15 @@ static int write_outputs(const char *dir, const rt_report *rep, rt_err *err)
     return rt_write_report_json(path, rep, err);
 }
 
+/* Trainable parameters, without the alignment padding of the layout. */
+static int64_t plan_params(const plan *p)
+{
+    int64_t n = 0;
+    for (int i = 0; i < p->nlayers; i++)
+        n += plan_layer_params(&p->layers[i]);
+    return n;
+}
+
 static int cmd_run(session *s)
 {
     int rc = front(s, 1);
@@ -295,7 +304,7 @@ static int cmd_run(session *s)
     prov.run_seconds = res.seconds;
     rt_report rep = {
         .name = s->e.name, .settings = s->e.settings, .nsettings = s->e.nsettings, .prov = &prov,
-        .sweep = &s->e.sweep, .result = &res, .params = model.param_floats,
+        .sweep = &s->e.sweep, .result = &res, .params = plan_params(&s->e.net),
         .mem_bytes = model.mem_floats * (int64_t)sizeof(float), .data_source = s->data.source,
         .data_samples = s->data.n,
     };

@@ -32,16 +32,24 @@ static int plottable(double rate, double loss)
     return rate > 0.0 && isfinite(rate) && isfinite(loss);
 }
 
-/* The range of the finite points and of every suggestion; 0 when empty. */
+/* The range of the finite points and of every suggestion; 0 when empty.
+ * The loss axis reaches only as high as the curve before its minimum: the
+ * explosion that ends a test would otherwise flatten the part that matters
+ * (points above are drawn as '^' on the top row). */
 static int find_range(const rt_result *r, plot_range *pr)
 {
     pr->x0 = pr->y0 = INFINITY;
     pr->x1 = pr->y1 = -INFINITY;
+    int64_t argmin = -1;
     for (int64_t i = 0; i < r->n; i++)
         if (plottable(r->pts[i].rate, r->pts[i].smooth)) {
             widen(&pr->x0, &pr->x1, log10(r->pts[i].rate));
-            widen(&pr->y0, &pr->y1, r->pts[i].smooth);
+            if (argmin < 0 || r->pts[i].smooth < r->pts[argmin].smooth)
+                argmin = i;
         }
+    for (int64_t i = 0; i <= argmin; i++)
+        if (plottable(r->pts[i].rate, r->pts[i].smooth))
+            widen(&pr->y0, &pr->y1, r->pts[i].smooth);
     for (int i = 0; i < r->nsug; i++)
         if (r->sug[i].ok && plottable(r->sug[i].rate, r->sug[i].loss))
             widen(&pr->x0, &pr->x1, log10(r->sug[i].rate));
@@ -114,8 +122,11 @@ void rt_plot_terminal(FILE *f, const rt_result *r, int width, int height)
     char grid[PLOT_MAX_H][PLOT_MAX_W];
     memset(grid, ' ', sizeof grid);
     for (int64_t i = 0; i < r->n; i++)
-        if (plottable(r->pts[i].rate, r->pts[i].smooth))
-            grid[row_of(&pr, r->pts[i].smooth, height)][column_of(&pr, r->pts[i].rate, width)] = '*';
+        if (plottable(r->pts[i].rate, r->pts[i].smooth)) {
+            int above = r->pts[i].smooth > pr.y1;
+            int row = above ? 0 : row_of(&pr, r->pts[i].smooth, height);
+            grid[row][column_of(&pr, r->pts[i].rate, width)] = above ? '^' : '*';
+        }
     for (int i = 0; i < r->nsug; i++) {
         const rt_suggestion *s = &r->sug[i];
         if (s->ok && plottable(s->rate, s->loss))
@@ -160,11 +171,12 @@ static void print_stop(FILE *f, const rt_result *r)
         return;
     }
     const rt_point *last = &r->pts[r->n - 1];
-    fprintf(f, "stopped      %s at step %lld (rate %.3g)", rt_end_name(r->end),
-            (long long)last->step, last->rate);
-    if (r->end_text[0])
-        fprintf(f, ": %s", r->end_text);
-    fprintf(f, "\n             %lld steps in %.2f s\n", (long long)r->n, r->seconds);
+    fprintf(f, "stopped      at step %lld (rate %.3g): %s\n", (long long)last->step, last->rate,
+            r->end_text[0] ? r->end_text : rt_end_name(r->end));
+    fprintf(f, "             %lld steps in %.2f s", (long long)r->n, r->seconds);
+    if (r->seconds > 0)
+        fprintf(f, " (%.0f steps/s)", (double)r->n / r->seconds);
+    fputc('\n', f);
 }
 
 void rt_print_summary(FILE *f, const rt_report *rep)

@@ -285,7 +285,7 @@ static void test_summary_and_plot(void **state)
     if (getenv("LRC_TEST_SHOW"))
         fputs(out, stdout);
     assert_non_null(strstr(out, "experiment   tiny"));
-    assert_non_null(strstr(out, "end of schedule at step 40"));
+    assert_non_null(strstr(out, "stopped      at step 40 (rate 0.01): end of schedule"));
     assert_non_null(strstr(out, "minimum"));
     assert_non_null(strstr(out, "rate 1e-05"));
     assert_non_null(strstr(out, "no suggestion: the loss never fell"));
