@@ -328,8 +328,8 @@ static void apply_override(sema_ctx *c, sema_block *const blocks[K_COUNT], const
     }
     int file = src_add_text(&c->ls->srcs, shown, arena_printf(c->a, "%s %s", dot + 1, o->value));
     ast_file *af = ast_parse(c->a, &c->ls->srcs, file, c->d);
-    if (af->nstmts != 1 || af->stmts[0]->kind != AST_STMT) {
-        if (af->nstmts > 1 || (af->nstmts == 1 && af->stmts[0]->kind != AST_STMT))
+    if (af->nstmts != 1 || af->stmts[0]->kind == AST_IMPORT) {
+        if (af->nstmts != 0)
             diag_error_plain(c->d, "%s: expected one setting", shown);
         return;
     }

@@ -40,6 +40,9 @@ expect_grep "^--set dataset.batch=0:1:7: error: 'batch' must be between 1 and" "
 expect_code 2 "set unknown key" "$lrc" check "$ex" --set sweep.strat_rate=1
 expect_grep "unknown key 'strat_rate' in a sweep \(did you mean 'start_rate'\?\)" "$tmp/err" "set unknown key"
 expect_code 2 "set bad path" "$lrc" check "$ex" --set nonsense=1
+expect_code 0 "set stop" "$lrc" run "$ex" --set "sweep.stop=when step >= 29" --out "$tmp/stop" --quiet
+if [ "$(wc -l < "$tmp/stop/curve.csv")" -eq 31 ]; then ok; else bad "--set sweep.stop not applied"; fi
+expect_grep '"detail": "step >= 29"' "$tmp/stop/report.json" "set stop recorded"
 
 # run prints the summary: stop reason, steps, suggestions, the plot, the files.
 expect_code 0 "run summary" "$lrc" run "$ex" --out "$tmp/sum"
