@@ -6,6 +6,12 @@
 
 #include "sema.h"
 
+/* Limits on what a file may ask for: each a located error, never a crash. */
+#define SEMA_MAX_UNITS 65536        /* units of one layer */
+#define SEMA_MAX_LAYERS 256
+#define SEMA_MAX_BATCH (1 << 20)
+#define SEMA_MAX_STEPS 10000000     /* length of a sweep */
+
 typedef enum { K_DATASET, K_NETWORK, K_LOSS, K_OPTIMIZER, K_SWEEP, K_COUNT } sema_kind;
 
 typedef struct sema_def {
@@ -43,7 +49,8 @@ typedef struct sema_ctx {
     const char *prefix;        /* "sweep", ... for recorded settings */
 } sema_ctx;
 
-/* ---- building each kind from its block (sema_build.c) ------------------- */
+/* ---- building each kind from its block (sema_data.c, sema_net.c,
+ *      sema_sweep.c; unknown keys: sema_keys.c) ------------------------------ */
 /* Each returns nothing; errors go to c->d. Settings are recorded under
  * c->prefix (set by the caller). */
 void sema_build_dataset(sema_ctx *c, const sema_block *b, rt_data_spec *out, int64_t *batch, int *shuffle);

@@ -1,0 +1,62 @@
+/* driver.h — what the lrc commands share: parsed options, the session that
+ * carries one experiment through the pipeline (load -> sema -> data), and
+ * small helpers. Each command lives in its own cmd_*.c file and is listed in
+ * main.c's command table. */
+#ifndef DRIVER_H
+#define DRIVER_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "arena.h"
+#include "diag.h"
+#include "load.h"
+#include "plan.h"
+#include "rt_data.h"
+#include "sema.h"
+
+enum { EXIT_RUN_FAILED = 1, EXIT_BAD_INPUT = 2 };
+
+#define DRV_MAX_OVERRIDES 64
+
+typedef struct options {
+    const char *command;
+    const char *file;
+    const char *out_dir;         /* --out */
+    sema_override ovr[DRV_MAX_OVERRIDES];
+    int novr;
+    int quiet;                   /* --quiet */
+    int unoptimized;             /* -O0 (emit-llvm) */
+} options;
+
+typedef struct session {
+    options *opt;
+    arena a;
+    load_set ls;
+    diag d;
+    sema_experiment e;
+    rt_dataset data;
+} session;
+
+/* Loads the file and its imports, checks them, and (need_data) reads and
+ * checks the data. Returns 0 or an exit code; every error is printed. */
+int  drv_front(session *s, int need_data);
+void drv_free(session *s);
+
+/* Trainable parameters, without the alignment padding of the layout. */
+int64_t drv_params(const plan *p);
+double  drv_seconds_since(const struct timespec *t0);
+/* mkdir -p; returns 0 or an errno. */
+int     drv_make_dirs(const char *path);
+/* SHA-256 of the main file and its imports, in load order. */
+void    drv_hash_sources(const load_set *ls, char out[65]);
+/* The --set options as one line ("" for none). */
+void    drv_overrides_text(const options *o, char *buf, size_t len);
+
+/* The commands. */
+int cmd_run(session *s);
+int cmd_check(session *s);
+int cmd_emit_llvm(session *s);
+int cmd_dump_ast(session *s);
+
+#endif
