@@ -1,20 +1,16 @@
-/* cmd_run.c — `lrc run`: compile the experiment, run the range test, write
- * curve.csv and report.json into the run directory and print the summary.
- * SIGINT/SIGTERM stop the test after the current step; what was measured is
- * still written and the exit code is 130/143. */
-#include <errno.h>
+/* cmd_run.c — `lrc run`: check the experiment, read its data, JIT-compile
+ * the step and hand everything to the runtime's rt_run (the same code a
+ * standalone binary runs). SIGINT/SIGTERM stop the test after the current
+ * step; what was measured is still written and the exit code is 130/143. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "driver.h"
 #include "jit.h"
-#include "rt_report.h"
-#include "rt_test.h"
+#include "rt_run.h"
 
 /* ---- signals: the one piece of process-wide state a C program cannot avoid */
 static volatile sig_atomic_t g_signal;
@@ -29,34 +25,6 @@ static void install_signals(void)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-}
-
-static char *default_out_dir(const char *name)
-{
-    char stamp[32];
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-    char *dir = malloc(strlen(name) + 64);
-    sprintf(dir, "runs/%s-%s", name, stamp);
-    struct stat st;
-    for (int k = 2; stat(dir, &st) == 0; k++)
-        sprintf(dir, "runs/%s-%s-%d", name, stamp, k);
-    return dir;
-}
-
-static int write_outputs(const char *dir, const rt_report *rep, rt_err *err)
-{
-    int rc = drv_make_dirs(dir);
-    if (rc != 0)
-        return rt_errf(err, RT_FAILED, "cannot create output directory '%s': %s", dir, strerror(rc));
-    char path[4200];
-    snprintf(path, sizeof path, "%s/curve.csv", dir);
-    if ((rc = rt_write_curve_csv(path, rep->result, err)) != 0)
-        return rc;
-    snprintf(path, sizeof path, "%s/report.json", dir);
-    return rt_write_report_json(path, rep, err);
 }
 
 int cmd_run(session *s)
@@ -75,58 +43,30 @@ int cmd_run(session *s)
         free(msg);
         return EXIT_RUN_FAILED;
     }
-    double compile_seconds = drv_seconds_since(&t0);
-
-    rt_provenance prov = {0};
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(prov.started_at, sizeof prov.started_at, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    install_signals();
-    rt_result res = {0};
-    rt_err err = {0};
-    FILE *progress = !s->opt->quiet && isatty(STDERR_FILENO) ? stderr : NULL;
-    rc = rt_range_test(&model, &s->e.sweep, &s->data, &g_signal, progress, &res, &err);
-    if (rc != 0) {
-        fprintf(stderr, "lrc: error: %s\n", err.msg);
-        jit_free(j);
-        rt_result_free(&res);
-        return rc;
-    }
-
+    rt_run_opts o = {.out_dir = s->opt->out_dir, .quiet = s->opt->quiet, .interrupt = &g_signal};
+    o.prov.compile_seconds = drv_seconds_since(&t0);
     char cpu[256], host[384], overrides[2048];
     rt_host_cpu_model(cpu, sizeof cpu);
     snprintf(host, sizeof host, "%s (%s)", info.cpu, cpu);
     drv_overrides_text(s->opt, overrides, sizeof overrides);
-    drv_hash_sources(&s->ls, prov.source_sha256);
-    prov.source_path = s->opt->file;
-    prov.overrides = overrides;
-    prov.lrc_version = LRC_VERSION;
-    prov.llvm_version = info.llvm_version;
-    prov.host_cpu = host;
-    prov.target_features = info.features;
-    prov.compile_seconds = compile_seconds;
-    prov.run_seconds = res.seconds;
-    rt_report rep = {
-        .name = s->e.name, .settings = s->e.settings, .nsettings = s->e.nsettings, .prov = &prov,
-        .sweep = &s->e.sweep, .result = &res, .params = drv_params(&s->e.net),
-        .mem_bytes = model.mem_floats * (int64_t)sizeof(float), .data_source = s->data.source,
-        .data_samples = s->data.n,
+    drv_hash_sources(&s->ls, o.prov.source_sha256);
+    o.prov.source_path = s->opt->file;
+    o.prov.overrides = overrides;
+    o.prov.lrc_version = LRC_VERSION;
+    o.prov.llvm_version = info.llvm_version;
+    o.prov.host_cpu = host;
+    o.prov.target_features = info.features;
+    rt_experiment x = {
+        .name = s->e.name, .data = s->e.data, .sweep = s->e.sweep, .settings = s->e.settings,
+        .nsettings = s->e.nsettings, .params = drv_params(&s->e.net),
     };
-    char *dir = s->opt->out_dir ? strdup(s->opt->out_dir) : default_out_dir(s->e.name);
-    rc = write_outputs(dir, &rep, &err);
-    if (rc != 0)
-        fprintf(stderr, "lrc: error: %s\n", err.msg);
-    if (!s->opt->quiet) {
-        rt_print_summary(stdout, &rep);
-        if (rc == 0)
-            printf("wrote %s/curve.csv and %s/report.json\n", dir, dir);
-    }
-    free(dir);
-    rt_result_free(&res);
+    install_signals();
+    rt_err err = {0};
+    rc = rt_run(&x, &model, &s->data, &o, &err);
     jit_free(j);
-    if (rc != 0)
-        return EXIT_RUN_FAILED;
+    if (rc != 0) {
+        fprintf(stderr, "lrc: error: %s\n", err.msg);
+        return rc; /* RT_FAILED (1) or RT_BAD_INPUT (2): the exit codes */
+    }
     return g_signal == SIGINT ? 130 : g_signal == SIGTERM ? 143 : 0;
 }
-

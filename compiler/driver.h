@@ -46,8 +46,6 @@ void drv_free(session *s);
 /* Trainable parameters, without the alignment padding of the layout. */
 int64_t drv_params(const plan *p);
 double  drv_seconds_since(const struct timespec *t0);
-/* mkdir -p; returns 0 or an errno. */
-int     drv_make_dirs(const char *path);
 /* SHA-256 of the main file and its imports, in load order. */
 void    drv_hash_sources(const load_set *ls, char out[65]);
 /* The --set options as one line ("" for none). */
