@@ -19,15 +19,33 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def run_lrc(lrc, lrf, reps):
-    results = []
+    """Runs lrc `reps` times; returns the reports and the largest peak RSS (bytes)."""
+    results, peak = [], 0
     with tempfile.TemporaryDirectory() as tmp:
         for r in range(reps):
             out = os.path.join(tmp, str(r))
-            subprocess.run([lrc, "run", lrf, "--out", out, "--quiet"], check=True,
-                           env=dict(os.environ, LRC_STDLIB=os.path.join(HERE, "..", "stdlib")))
+            proc = subprocess.Popen([lrc, "run", lrf, "--out", out, "--quiet"],
+                                    env=dict(os.environ, LRC_STDLIB=os.path.join(HERE, "..", "stdlib")))
+            _, status, usage = os.wait4(proc.pid, 0)
+            if status != 0:
+                sys.exit(f"lrc run {lrf} failed (status {status})")
+            peak = max(peak, usage.ru_maxrss * 1024)
             with open(os.path.join(out, "report.json")) as f:
                 results.append(json.load(f))
-    return results
+    return results, peak
+
+
+def sgemm_ceiling():
+    """OpenBLAS sgemm 2048^3 GFLOP/s with 1 and 2 threads, or None without OpenBLAS.
+    OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are unset for this one command."""
+    with tempfile.TemporaryDirectory() as tmp:
+        exe = os.path.join(tmp, "sgemm")
+        if subprocess.run(["cc", "-O2", os.path.join(HERE, "sgemm.c"), "-o", exe, "-lopenblas"],
+                          stderr=subprocess.DEVNULL).returncode != 0:
+            return None
+        env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
+        out = subprocess.run([exe], env=env, capture_output=True, text=True, check=True).stdout
+    return [float(line.split()[3]) for line in out.splitlines()]
 
 
 def weights_of(settings):
@@ -117,9 +135,17 @@ def main():
     names = a.workloads or sorted(f[:-4] for f in os.listdir(os.path.join(HERE, "workloads")) if f.endswith(".lrf"))
     have_torch = torch_available()
     print(f"lrc benchmark, {time.strftime('%Y-%m-%d')}, CPU: {cpu_name()}, {os.cpu_count()} cores")
+    ceiling = sgemm_ceiling()
+    if ceiling:
+        print(f"sgemm ceiling (OpenBLAS 2048^3, OPENBLAS_CORETYPE/L2_SIZE unset for this measurement): "
+              f"{ceiling[0]:.0f} GFLOP/s on 1 thread, {ceiling[1]:.0f} on 2")
+    else:
+        print("(no OpenBLAS: bench/setup.sh installs it for the sgemm ceiling)")
     if not have_torch:
-        print("(PyTorch not installed: apt-get install python3-torch python3-numpy for the side-by-side columns)")
-    head = f"{'workload':<14}{'steps':>6}{'lrc steps/s':>13}{'GFLOP/s':>9}{'compile ms':>12}"
+        print("(PyTorch not installed: bench/setup.sh for the side-by-side columns)")
+    head = f"{'workload':<14}{'steps':>6}{'lrc steps/s':>13}{'GFLOP/s':>9}"
+    head += f"{'of ceiling':>11}" if ceiling else ""
+    head += f"{'compile ms':>12}{'peak MiB':>10}{'min MiB':>9}"
     if have_torch:
         head += f"{'torch steps/s':>15}{'lrc/torch':>11}"
     print(head)
@@ -128,13 +154,18 @@ def main():
         if "fashion" in name and not os.path.exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"):
             print(f"{name:<14} skipped: Fashion-MNIST is not installed")
             continue
-        reps = run_lrc(a.lrc, lrf, a.reps)
+        reps, peak = run_lrc(a.lrc, lrf, a.reps)
         s = reps[0]["settings"]
         sps = statistics.median(r["steps"] / r["provenance"]["run_seconds"] for r in reps)
         compile_ms = 1000 * statistics.median(r["provenance"]["compile_seconds"] for r in reps)
         weights = sum(i * o for i, o, _ in weights_of(s))
         gflops = 6 * int(s["dataset.batch"]) * weights * sps / 1e9
-        line = f"{name:<14}{reps[0]['steps']:>6}{sps:>13.0f}{gflops:>9.1f}{compile_ms:>12.0f}"
+        # what the run must hold: the model's block (parameters, gradients,
+        # moments, activations) and the data set as floats
+        minimum = reps[0]["model"]["memory_bytes"] + 4 * reps[0]["data"]["samples"] * (int(s["network.input"]) + 1)
+        line = f"{name:<14}{reps[0]['steps']:>6}{sps:>13.0f}{gflops:>9.1f}"
+        line += f"{100 * gflops / ceiling[1]:>10.0f}%" if ceiling else ""
+        line += f"{compile_ms:>12.0f}{peak / 2**20:>10.0f}{minimum / 2**20:>9.0f}"
         if have_torch:
             tsps = max(statistics.median(torch_steps_per_second(s, t) for _ in range(max(1, a.reps // 2)))
                        for t in (1, 2))

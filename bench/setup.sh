@@ -6,4 +6,4 @@ set -euo pipefail
 run() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 export DEBIAN_FRONTEND=noninteractive
 run apt-get update -q
-run apt-get install -y -q --no-install-recommends python3-torch python3-numpy libopenblas0-pthread
+run apt-get install -y -q --no-install-recommends python3-torch python3-numpy libopenblas0-pthread libopenblas-dev
