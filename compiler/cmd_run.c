@@ -27,11 +27,41 @@ static void install_signals(void)
     sigaction(SIGTERM, &sa, NULL);
 }
 
-int cmd_run(session *s)
+/* The main file and its imports as they will be saved under sources/:
+ * standard-library files under stdlib/ (rerun with LRC_STDLIB=sources/stdlib),
+ * others at their path, without a leading '/' and with ".." spelt "up". */
+static rt_source *list_sources(session *s, int *n)
+{
+    rt_source *src = arena_alloc(&s->a, (size_t)(s->ls.norder + 1) * sizeof *src);
+    for (int i = 0; i < s->ls.norder; i++) {
+        const src_file *f = s->ls.srcs.files[s->ls.order[i]->file];
+        const char *std = f->is_std ? strstr(f->path, "std/") : NULL;
+        char *path = arena_printf(&s->a, "%s%s", std ? "stdlib/" : "", std ? std : f->path);
+        while (*path == '/' || !strncmp(path, "./", 2))
+            path += *path == '/' ? 1 : 2;
+        for (char *p = path; (p = strstr(p, "..")) != NULL; p += 2)
+            if ((p == path || p[-1] == '/') && (p[2] == '/' || !p[2])) {
+                p[0] = 'u';
+                p[1] = 'p';
+            }
+        src[i] = (rt_source){path, f->text, f->len};
+    }
+    *n = s->ls.norder;
+    return src;
+}
+
+int cmd_run(session *s) { return drv_run(s, 0); }
+
+int drv_run(session *s, int grid)
 {
     int rc = drv_front(s, 1);
     if (rc)
         return rc;
+    if (grid && s->e.sweep.ngrid == 0) {
+        fprintf(stderr, "lrc: error: grid needs rates: 'grid_rates 1e-4, 1e-3, 1e-2' in the sweep, "
+                        "or --rates 1e-4:1:x10\n");
+        return EXIT_BAD_INPUT;
+    }
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     lrc_model model;
@@ -43,7 +73,9 @@ int cmd_run(session *s)
         free(msg);
         return EXIT_RUN_FAILED;
     }
-    rt_run_opts o = {.out_dir = s->opt->out_dir, .quiet = s->opt->quiet, .interrupt = &g_signal};
+    rt_run_opts o = {.out_dir = s->opt->out_dir, .quiet = s->opt->quiet, .interrupt = &g_signal,
+                     .threads = s->opt->threads, .grid = grid};
+    o.sources = list_sources(s, &o.nsources);
     o.prov.compile_seconds = drv_seconds_since(&t0);
     char cpu[256], host[384], overrides[2048];
     rt_host_cpu_model(cpu, sizeof cpu);

@@ -370,6 +370,8 @@ static void build(sema_ctx *c, sema_block *const blocks[K_COUNT], sema_experimen
         default: break;
         }
     }
+    if (blocks[K_SWEEP] && blocks[K_DATASET] && !blocks[K_SWEEP]->failed)
+        sema_check_measure(c, blocks[K_SWEEP], &out->data);
     c->prefix = NULL;
 }
 

@@ -58,6 +58,13 @@ void sema_build_network(sema_ctx *c, const sema_block *b, plan *p, src_span *inp
 void sema_build_loss(sema_ctx *c, const sema_block *b, plan *p);
 void sema_build_optimizer(sema_ctx *c, const sema_block *b, plan *p);
 void sema_build_sweep(sema_ctx *c, const sema_block *b, rt_sweep *out);
+/* `measure validation` needs the dataset's `split`: a located error otherwise. */
+void sema_check_measure(sema_ctx *c, const sema_block *sweep, const rt_data_spec *data);
+/* The network block without its `init from "file"` statement (sema_weights.c),
+ * whose resolved path and span go to *path and *span. */
+sema_block sema_take_init_from(sema_ctx *c, const sema_block *b, const char **path, src_span *span);
+/* Fills e->tensors and checks the header of e->init_from against them. */
+void sema_check_weights(arena *a, diag *d, sema_experiment *e);
 /* Reports every setting in `b` whose key is not in `known` (NULL-terminated). */
 void sema_unknown_keys(sema_ctx *c, const sema_block *b, const char *what, const char *const *known);
 

@@ -88,10 +88,51 @@ static void build_schedule(sema_ctx *c, const sema_block *b, rt_schedule *s)
                    decay_rate->args[0]->text);
 }
 
+/* grid_rates r, r, ...: the fixed rates of `lrc grid`. */
+static void build_grid_rates(sema_ctx *c, const sema_block *b, rt_sweep *out)
+{
+    const ast_stmt *s = sema_find(b, "grid_rates");
+    char list[RT_GRID_MAX * 26] = "";
+    out->ngrid = 0;
+    if (s && (s->nargs == 0 || s->base || s->has_body || s->nargs > RT_GRID_MAX))
+        diag_error(c->d, s->key_span, "'grid_rates' takes 1 to %d rates: grid_rates 1e-4, 1e-3, 1e-2", RT_GRID_MAX);
+    for (int i = 0; s && i < s->nargs && i < RT_GRID_MAX; i++) {
+        const ast_expr *e = s->args[i];
+        if (e->kind != AST_NUM || !(e->num > 0) || !isfinite(e->num)) {
+            diag_error(c->d, e->span, "a grid rate must be a number > 0");
+            continue;
+        }
+        out->grid_rates[out->ngrid++] = e->num;
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%.17g", i ? ", " : "", e->num);
+    }
+    if (s)
+        sema_record(c, "grid_rates", 0, "%s", list);
+}
+
+/* seeds, measure, validation_batches, grid_rates, grid_steps. */
+static void build_results(sema_ctx *c, const sema_block *b, rt_sweep *out)
+{
+    static const char *const measures[] = {"train", "validation", NULL};
+    out->seeds = sema_int(c, b, "seeds", 1, 1, 4096);
+    out->validation = sema_choice(c, b, "measure", measures, 0) == 1;
+    out->validation_batches = sema_int(c, b, "validation_batches", 4, 1, 1 << 20);
+    build_grid_rates(c, b, out);
+    out->grid_steps = sema_int(c, b, "grid_steps", 200, 2, SEMA_MAX_STEPS);
+}
+
+void sema_check_measure(sema_ctx *c, const sema_block *sweep, const rt_data_spec *data)
+{
+    const ast_stmt *s = sweep ? sema_find(sweep, "measure") : NULL;
+    if (s && s->nargs == 1 && s->args[0]->kind == AST_IDENT && strcmp(s->args[0]->text, "validation") == 0 &&
+        !(data->split > 0))
+        diag_error(c->d, s->args[0]->span, "measure validation needs held-out data: add 'split 0.2' to the dataset");
+}
+
 void sema_build_sweep(sema_ctx *c, const sema_block *b, rt_sweep *out)
 {
     static const char *const keys[] = {"schedule", "start_rate", "decay_rate", "decay_steps", "staircase", "end_rate",
-                                       "steps", "smooth", "skip_begin", "skip_end", "suggest", "seed", NULL};
+                                       "steps", "smooth", "skip_begin", "skip_end", "suggest", "seed", "seeds",
+                                       "measure", "validation_batches", "grid_rates", "grid_steps", NULL};
     sema_unknown_keys(c, b, "a sweep", keys);
     build_schedule(c, b, &out->schedule);
     out->beta = sema_real(c, b, "smooth", 0.98, 0, 0, 1, 1);
@@ -99,6 +140,7 @@ void sema_build_sweep(sema_ctx *c, const sema_block *b, rt_sweep *out)
     out->skip_end = sema_int(c, b, "skip_end", 5, 0, SEMA_MAX_STEPS);
     build_suggest(c, b, out);
     out->seed = (uint64_t)sema_int(c, b, "seed", 0, 0, INT64_MAX);
+    build_results(c, b, out);
     if (b->stop)
         sema_stop(c, b->stop, &out->stop);
     else {

@@ -347,6 +347,8 @@ int rt_write_report_json(const char *path, const rt_report *rep, rt_err *err)
     json_suggestions(&b, r);
     json_settings(&b, rep);
     json_provenance(&b, rep);
+    if (rep->extra_json)
+        rt_buf_printf(&b, ",\n  %s", rep->extra_json);
     rt_buf_printf(&b, "\n}\n");
     return write_buf(path, &b, err);
 }

@@ -41,6 +41,7 @@ typedef struct rt_report {
     int64_t mem_bytes;           /* the model's memory block */
     const char *data_source;
     int64_t data_samples;
+    const char *extra_json;      /* more top-level members ("\"k\": v, ..."), or NULL */
 } rt_report;
 
 /* Writes bytes to `path` through `path.tmp.<pid>` and rename(2). */

@@ -12,6 +12,7 @@
 #include "lrc_abi.h"
 #include "rt_data.h"
 #include "rt_report.h"
+#include "rt_results.h"
 #include "rt_sweep.h"
 
 /* The experiment as the runtime needs it, every setting resolved. */
@@ -29,6 +30,10 @@ typedef struct rt_run_opts {
     int quiet;                    /* no summary, no progress */
     const volatile sig_atomic_t *interrupt;  /* polled before every step; may be NULL */
     rt_provenance prov;           /* filled by the caller except run_seconds and started_at */
+    int threads;                  /* for seeds > 1: at most this many (0: the machine's cores) */
+    int grid;                     /* also run the grid comparison (lrc grid) */
+    const rt_source *sources;     /* the .lrf files, saved under sources/ */
+    int nsources;
 } rt_run_opts;
 
 /* Runs the test and writes the outputs. Returns 0, or an rt_err code

@@ -102,6 +102,8 @@ void rt_suggest(rt_method m, const double *rate, const double *smooth, int64_t n
 
 /* ---- the whole sweep configuration --------------------------------------- */
 
+#define RT_GRID_MAX 32
+
 typedef struct rt_sweep {
     rt_schedule schedule;
     double beta;                     /* smoothing */
@@ -111,6 +113,12 @@ typedef struct rt_sweep {
     rt_method methods[RT_SUG_COUNT]; /* in the order the user asked */
     uint64_t seed;                   /* drives initialisation and shuffling */
     int shuffle;
+    int64_t seeds;                   /* independent tests on seed, seed+1, ... (0 or 1: one) */
+    int validation;                  /* measure: the loss on held-out batches after each step */
+    int64_t validation_batches;      /* how many held-out batches (validation) */
+    int ngrid;                       /* lrc grid: fixed rates, each trained grid_steps steps */
+    double grid_rates[RT_GRID_MAX];
+    int64_t grid_steps;
 } rt_sweep;
 
 #endif

@@ -133,7 +133,17 @@ static void check_end(const rt_sweep *sw, const rt_point *p, double best, rt_res
     }
 }
 
-static int run_steps(const lrc_model *m, const rt_sweep *sw, run_buffers *b,
+/* The mean loss of the model on the held-out batches (parameters unchanged). */
+static double heldout_loss(const lrc_model *m, float *mem, const rt_heldout *val)
+{
+    int64_t yf = m->y_floats > 1 ? m->y_floats : 1;
+    double sum = 0.0;
+    for (int64_t k = 0; k < val->batches; k++)
+        sum += m->eval(mem, val->x + k * m->batch * m->x_floats, val->y + k * m->batch * yf);
+    return sum / (double)val->batches;
+}
+
+static int run_steps(const lrc_model *m, const rt_sweep *sw, run_buffers *b, const rt_heldout *val,
                      const volatile sig_atomic_t *interrupt, FILE *progress,
                      rt_result *r, rt_err *err)
 {
@@ -148,7 +158,14 @@ static int run_steps(const lrc_model *m, const rt_sweep *sw, run_buffers *b,
         }
         rt_point p = {.step = s, .rate = rt_schedule_rate(&sw->schedule, s)};
         rt_batcher_next(&b->batcher, b->x, b->y);
+        double t0 = now_seconds();
         p.loss = m->step(b->mem, b->x, b->y, (float)p.rate, (int32_t)(s + 1));
+        double t1 = now_seconds();
+        r->step_seconds += t1 - t0;
+        if (val) {
+            p.loss = heldout_loss(m, b->mem, val);
+            r->eval_seconds += now_seconds() - t1;
+        }
         p.smooth = rt_smoother_push(&sm, p.loss);
         if (p.smooth < best)
             best = p.smooth;
@@ -189,8 +206,18 @@ int rt_range_test(const lrc_model *m, const rt_sweep *sw, const rt_dataset *d,
                   const volatile sig_atomic_t *interrupt, FILE *progress,
                   rt_result *out, rt_err *err)
 {
+    return rt_range_test_heldout(m, sw, d, NULL, interrupt, progress, out, err);
+}
+
+int rt_range_test_heldout(const lrc_model *m, const rt_sweep *sw, const rt_dataset *d,
+                          const rt_heldout *val, const volatile sig_atomic_t *interrupt,
+                          FILE *progress, rt_result *out, rt_err *err)
+{
     memset(out, 0, sizeof *out);
     out->seed = sw->seed;
+    out->validation = val != NULL;
+    if (val && (val->batches < 1 || !m->eval))
+        return rt_errf(err, RT_BAD_INPUT, "validation needs at least one held-out batch");
     int rc = check_shapes(m, sw, d, err);
     if (rc != RT_OK)
         return rc;
@@ -198,8 +225,10 @@ int rt_range_test(const lrc_model *m, const rt_sweep *sw, const rt_dataset *d,
     rc = alloc_buffers(m, sw, d, &b, err);
     if (rc == RT_OK) {
         m->init(b.mem, sw->seed);
+        if (m->init_params)
+            memcpy(b.mem, m->init_params, (size_t)m->param_floats * sizeof(float));
         double t0 = now_seconds();
-        rc = run_steps(m, sw, &b, interrupt, progress, out, err);
+        rc = run_steps(m, sw, &b, val, interrupt, progress, out, err);
         out->seconds = now_seconds() - t0;
     }
     if (rc == RT_OK)

@@ -36,7 +36,17 @@ typedef struct rt_result {
     rt_suggestion sug[RT_SUG_COUNT];
     double seconds;                /* wall time of the steps */
     uint64_t seed;
+    int validation;                /* loss = mean lrc_eval over held-out batches after the step */
+    double step_seconds;           /* time inside lrc_step, all steps */
+    double eval_seconds;           /* time measuring the held-out batches, all steps */
 } rt_result;
+
+/* Held-out batches: `batches` x the model's batch samples, measured with
+ * lrc_eval after every step (validation mode). */
+typedef struct rt_heldout {
+    const float *x, *y;
+    int64_t batches;
+} rt_heldout;
 
 /* Runs the test. `interrupt` (may be NULL) is polled before every step;
  * when it becomes non-zero the test ends with RT_END_INTERRUPT and what was
@@ -45,6 +55,12 @@ typedef struct rt_result {
 int rt_range_test(const lrc_model *m, const rt_sweep *sw, const rt_dataset *d,
                   const volatile sig_atomic_t *interrupt, FILE *progress,
                   rt_result *out, rt_err *err);
+
+/* The same, measuring the held-out batches `val` (may be NULL: the
+ * training batch) after every step. */
+int rt_range_test_heldout(const lrc_model *m, const rt_sweep *sw, const rt_dataset *d,
+                          const rt_heldout *val, const volatile sig_atomic_t *interrupt,
+                          FILE *progress, rt_result *out, rt_err *err);
 
 void rt_result_free(rt_result *r);
 
