@@ -21,4 +21,9 @@ LLVMTargetMachineRef cg_target_machine(int portable, char **msg);
 /* Runs the new pass manager ("default<O3>") with the target machine. */
 int cg_optimize(LLVMModuleRef m, LLVMTargetMachineRef tm, char **msg);
 
+/* Adds the configuration text of a standalone binary (lrc_abi.h's
+ * LRC_SYM_CONFIG and LRC_SYM_CONFIG_SIZE; cg_config.c). Returns 0, or -1
+ * with *msg filled. */
+int cg_add_config(LLVMModuleRef m, const char *text, size_t len, char **msg);
+
 #endif

@@ -27,6 +27,8 @@ typedef struct options {
     int novr;
     int quiet;                   /* --quiet */
     int unoptimized;             /* -O0 (emit-llvm) */
+    const char *output;          /* -o BIN (build) */
+    int portable;                /* --cpu portable (build); 0: native */
 } options;
 
 typedef struct session {
@@ -53,6 +55,7 @@ void    drv_overrides_text(const options *o, char *buf, size_t len);
 
 /* The commands. */
 int cmd_run(session *s);
+int cmd_build(session *s);       /* cmd_build.c: a standalone binary */
 int cmd_check(session *s);
 int cmd_emit_llvm(session *s);
 int cmd_dump_ast(session *s);

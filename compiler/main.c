@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aot.h"
 #include "driver.h"
 
 static const char usage[] =
@@ -14,6 +15,7 @@ static const char usage[] =
     "\n"
     "commands:\n"
     "  run        compile the experiment and run the learning-rate range test\n"
+    "  build      compile the experiment into a standalone binary: build FILE -o BIN\n"
     "  check      parse and check; print layers, shapes, parameters and memory\n"
     "  emit-llvm  print the generated LLVM module (optimised; -O0 for the raw one)\n"
     "  dump-ast   print the syntax tree\n"
@@ -25,6 +27,8 @@ static const char usage[] =
     "  --seed N           the same as --set sweep.seed=N\n"
     "  --quiet            print no summary and no progress\n"
     "  -O0                emit-llvm: the module before optimisation\n"
+    "  -o BIN             build: the binary to write\n"
+    "  --cpu native|portable  build: code for this CPU (default) or any x86-64-v3\n"
     "  --help, --version\n"
     "\n"
     "exit codes: 0 ok, 1 the run failed, 2 bad input, 130/143 interrupted\n"
@@ -63,6 +67,15 @@ static int parse_args(int argc, char **argv, options *o)
             o->quiet = 1;
         } else if (!strcmp(a, "-O0")) {
             o->unoptimized = 1;
+        } else if (!strcmp(a, "-o") && next) {
+            o->output = argv[++i];
+        } else if (!strcmp(a, "--cpu") && next) {
+            const char *cpu = argv[++i];
+            if (strcmp(cpu, "native") != 0 && strcmp(cpu, "portable") != 0) {
+                fprintf(stderr, "lrc: error: --cpu takes 'native' or 'portable', got '%s'\n", cpu);
+                return 0;
+            }
+            o->portable = !strcmp(cpu, "portable");
         } else if (a[0] == '-' && a[1]) {
             fprintf(stderr, "lrc: error: unknown option '%s' (or it needs a value)\n%s", a, usage);
             return 0;
@@ -92,11 +105,17 @@ int main(int argc, char **argv)
         printf("%s", usage);
         return 0;
     }
+    /* An installed lrc (<prefix>/bin/lrc) uses <prefix>/share/lrc/stdlib
+     * unless LRC_STDLIB says otherwise; a build-tree lrc its source tree's. */
+    char stdlib[4096];
+    const char *env = getenv("LRC_STDLIB");
+    if ((!env || !*env) && aot_exe_relative("../share/lrc/stdlib", stdlib, sizeof stdlib))
+        setenv("LRC_STDLIB", stdlib, 1);
     options opt = {0};
     if (!parse_args(argc, argv, &opt))
         return EXIT_BAD_INPUT;
     static const struct { const char *name; int (*fn)(session *); } commands[] = {
-        {"run", cmd_run}, {"check", cmd_check}, {"emit-llvm", cmd_emit_llvm}, {"dump-ast", cmd_dump_ast},
+        {"run", cmd_run}, {"build", cmd_build}, {"check", cmd_check}, {"emit-llvm", cmd_emit_llvm}, {"dump-ast", cmd_dump_ast},
     };
     int rc = -1;
     session s = {.opt = &opt};

@@ -20,6 +20,13 @@
 #define LRC_SYM_STEP "lrc_step"
 #define LRC_SYM_EVAL "lrc_eval"
 
+/* A standalone binary's module (`lrc build`) also defines the experiment's
+ * configuration (runtime/rt_config.h) as constants:
+ *   const char lrc_config_text[];   NUL-terminated text
+ *   const int64_t lrc_config_size;  its length without the NUL */
+#define LRC_SYM_CONFIG "lrc_config_text"
+#define LRC_SYM_CONFIG_SIZE "lrc_config_size"
+
 /* lrc_init: parameters <- initial values drawn from `seed`; gradients and
  * optimizer moments <- 0. */
 typedef void (*lrc_init_fn)(float *mem, uint64_t seed);
