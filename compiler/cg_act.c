@@ -1,8 +1,14 @@
 /* cg_act.c — activations, forward and backward side by side, as flat
- * elementwise loops over a layer's [batch][out] block. NaN propagates
- * through every activation (we must see it); tanh and sigmoid are written
- * with llvm.exp in forms that cannot overflow into NaN. Not the dense
- * product itself (cg_dense.c).
+ * elementwise loops over a layer's [batch][out] block, and the activation
+ * layer (`softmax` on its own line). NaN propagates through every
+ * activation (we must see it); tanh and sigmoid are written with llvm.exp in
+ * forms that cannot overflow into NaN.
+ *
+ *   gelu:    PyTorch's GELU(approximate='tanh'):
+ *            0.5 z (1 + tanh(u)), u = sqrt(2/pi) (z + 0.044715 z^3)
+ *   softmax: over the channel (last) axis, max-subtracted;
+ *            backward dz = y (dy - sum_c dy y)
+ * Not the layers' products (cg_dense.c, cg_conv.c).
  */
 #include "cg_internal.h"
 
@@ -23,6 +29,17 @@ static LLVMValueRef act_sigmoid(cg *g, LLVMValueRef z)
     return LLVMBuildFDiv(g->b, cg_f32(g, 1.0), LLVMBuildFAdd(g->b, e, cg_f32(g, 1.0), ""), "sigmoid");
 }
 
+#define GELU_S 0.7978845608028654 /* sqrt(2 / pi) */
+#define GELU_C 0.044715
+
+/* tanh(u), u = sqrt(2/pi) (z + 0.044715 z^3) */
+static LLVMValueRef gelu_tanh(cg *g, LLVMValueRef z)
+{
+    LLVMValueRef z2 = LLVMBuildFMul(g->b, z, z, "");
+    LLVMValueRef inner = cg_fmuladd(g, LLVMBuildFMul(g->b, z2, cg_f32(g, GELU_C), ""), z, z);
+    return act_tanh(g, LLVMBuildFMul(g->b, inner, cg_f32(g, GELU_S), ""));
+}
+
 static LLVMValueRef act_value(cg *g, const plan_layer *l, LLVMValueRef z)
 {
     LLVMValueRef zero = cg_f32(g, 0.0);
@@ -34,7 +51,12 @@ static LLVMValueRef act_value(cg *g, const plan_layer *l, LLVMValueRef z)
                                LLVMBuildFMul(g->b, z, cg_f32(g, l->alpha), ""), "leaky");
     case PLAN_ACT_TANH: return act_tanh(g, z);
     case PLAN_ACT_SIGMOID: return act_sigmoid(g, z);
-    case PLAN_ACT_NONE: break;
+    case PLAN_ACT_GELU: {
+        LLVMValueRef half = LLVMBuildFMul(g->b, z, cg_f32(g, 0.5), "");
+        return cg_fmuladd(g, half, gelu_tanh(g, z), half);
+    }
+    case PLAN_ACT_NONE:
+    case PLAN_ACT_SOFTMAX: break;
     }
     return z;
 }
@@ -53,16 +75,93 @@ static LLVMValueRef act_grad(cg *g, const plan_layer *l, LLVMValueRef d, LLVMVal
         return LLVMBuildFMul(g->b, d, LLVMBuildFSub(g->b, one, LLVMBuildFMul(g->b, y, y, ""), ""), "");
     case PLAN_ACT_SIGMOID: /* y (1 - y) */
         return LLVMBuildFMul(g->b, d, LLVMBuildFMul(g->b, y, LLVMBuildFSub(g->b, one, y, ""), ""), "");
-    case PLAN_ACT_NONE: break;
+    case PLAN_ACT_GELU: { /* 0.5 (1 + t) + 0.5 z (1 - t^2) s (1 + 3c z^2) */
+        LLVMValueRef t = gelu_tanh(g, z);
+        LLVMValueRef a = LLVMBuildFMul(g->b, cg_f32(g, 0.5), LLVMBuildFAdd(g->b, one, t, ""), "");
+        LLVMValueRef sech2 = LLVMBuildFSub(g->b, one, LLVMBuildFMul(g->b, t, t, ""), "");
+        LLVMValueRef du = cg_fmuladd(g, LLVMBuildFMul(g->b, z, z, ""), cg_f32(g, 3.0 * GELU_C * GELU_S), cg_f32(g, GELU_S));
+        LLVMValueRef bterm = LLVMBuildFMul(g->b, LLVMBuildFMul(g->b, z, cg_f32(g, 0.5), ""), LLVMBuildFMul(g->b, sech2, du, ""), "");
+        return LLVMBuildFMul(g->b, d, LLVMBuildFAdd(g->b, a, bterm, ""), "");
+    }
+    case PLAN_ACT_NONE:
+    case PLAN_ACT_SOFTMAX: break;
     }
     return d;
 }
+
+/* ---- softmax over the channel axis: rows of c floats ---------------------- */
+
+/* y[r][:] = softmax(z[r][:]) */
+static void softmax_forward(cg *g, const plan_layer *l)
+{
+    int64_t c = l->osh.c;
+    LLVMValueRef mx = cg_slot(g, "smax"), sum = cg_slot(g, "ssum");
+    cg_loop r = cg_for(g, 0, g->p->batch * l->out / c, 1, "sr");
+    LLVMValueRef row = cg_idx(g, r.iv, c, NULL);
+    cg_store(g, cg_load(g, cg_mem(g, l->z, row)), mx);
+    cg_loop o = cg_for(g, 0, c, 1, "smo");
+    LLVMValueRef v = cg_load(g, cg_mem(g, l->z, LLVMBuildNSWAdd(g->b, row, o.iv, ""))), cur = cg_load(g, mx);
+    cg_store(g, LLVMBuildSelect(g->b, LLVMBuildFCmp(g->b, LLVMRealOGT, v, cur, ""), v, cur, ""), mx);
+    cg_end(g, &o);
+    LLVMValueRef m = cg_load(g, mx);
+    cg_store(g, cg_f32(g, 0.0), sum);
+    o = cg_for(g, 0, c, 1, "sse");
+    LLVMValueRef k = LLVMBuildNSWAdd(g->b, row, o.iv, "");
+    LLVMValueRef dlt = LLVMBuildFSub(g->b, cg_load(g, cg_mem(g, l->z, k)), m, "");
+    LLVMValueRef e = cg_intrinsic(g, "llvm.exp", &dlt, 1);
+    cg_store(g, e, cg_mem(g, l->y, k));
+    cg_store(g, cg_reduce_add(g, cg_load(g, sum), e), sum);
+    cg_end(g, &o);
+    LLVMValueRef inv = LLVMBuildFDiv(g->b, cg_f32(g, 1.0), cg_load(g, sum), "");
+    o = cg_for(g, 0, c, 1, "ssn");
+    LLVMValueRef yp = cg_mem(g, l->y, LLVMBuildNSWAdd(g->b, row, o.iv, ""));
+    cg_store(g, LLVMBuildFMul(g->b, cg_load(g, yp), inv, ""), yp);
+    cg_end(g, &o);
+    cg_end(g, &r);
+}
+
+/* dy[r][i] <- y[r][i] (dy[r][i] - sum_j dy[r][j] y[r][j]) */
+static void softmax_backward(cg *g, const plan_layer *l)
+{
+    int64_t c = l->osh.c;
+    LLVMValueRef dot = cg_slot(g, "sdot");
+    cg_loop r = cg_for(g, 0, g->p->batch * l->out / c, 1, "dsr");
+    LLVMValueRef row = cg_idx(g, r.iv, c, NULL);
+    cg_store(g, cg_f32(g, 0.0), dot);
+    cg_loop o = cg_for(g, 0, c, 1, "dso");
+    LLVMValueRef k = LLVMBuildNSWAdd(g->b, row, o.iv, "");
+    cg_store(g, cg_reduce_fmuladd(g, cg_load(g, cg_mem(g, l->dy, k)), cg_load(g, cg_mem(g, l->y, k)), cg_load(g, dot)), dot);
+    cg_end(g, &o);
+    LLVMValueRef s = cg_load(g, dot);
+    o = cg_for(g, 0, c, 1, "dsn");
+    k = LLVMBuildNSWAdd(g->b, row, o.iv, "");
+    LLVMValueRef dp = cg_mem(g, l->dy, k);
+    cg_store(g, LLVMBuildFMul(g->b, cg_load(g, cg_mem(g, l->y, k)), LLVMBuildFSub(g->b, cg_load(g, dp), s, ""), ""), dp);
+    cg_end(g, &o);
+    cg_end(g, &r);
+}
+
+/* ---- the activation layer: z = x ----------------------------------------- */
+
+void cg_activation_forward(cg *g, const plan_layer *l) { cg_copy(g, l->z, cg_layer_x(g, l), g->p->batch * l->out); }
+
+void cg_activation_backward(cg *g, const plan_layer *l)
+{
+    if (l->dx >= 0)
+        cg_copy(g, l->dx, cg_mem(g, l->dy, NULL), g->p->batch * l->out);
+}
+
+/* ---- every layer's activation ------------------------------------------- */
 
 /* y[k] = act(z[k]) for k in [0, batch*out) */
 void cg_act_forward(cg *g, const plan_layer *l)
 {
     if (l->act == PLAN_ACT_NONE)
         return;
+    if (l->act == PLAN_ACT_SOFTMAX) {
+        softmax_forward(g, l);
+        return;
+    }
     cg_loop k = cg_for(g, 0, g->p->batch * l->out, 1, "act");
     LLVMValueRef z = cg_load(g, cg_mem(g, l->z, k.iv));
     cg_store(g, act_value(g, l, z), cg_mem(g, l->y, k.iv));
@@ -74,6 +173,10 @@ void cg_act_backward(cg *g, const plan_layer *l)
 {
     if (l->act == PLAN_ACT_NONE)
         return;
+    if (l->act == PLAN_ACT_SOFTMAX) {
+        softmax_backward(g, l);
+        return;
+    }
     cg_loop k = cg_for(g, 0, g->p->batch * l->out, 1, "dact");
     LLVMValueRef dptr = cg_mem(g, l->dy, k.iv);
     LLVMValueRef z = cg_load(g, cg_mem(g, l->z, k.iv));

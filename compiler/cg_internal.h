@@ -19,6 +19,9 @@ typedef struct cg {
     LLVMBuilderRef b;
     LLVMValueRef fn;       /* function being built */
     LLVMValueRef mem;      /* its float* mem argument */
+    LLVMValueRef x;        /* its float* x argument (step, eval) */
+    LLVMValueRef t;        /* step: the i32 update count t; NULL in eval */
+    int train;             /* 1 in lrc_step: dropout on, batch statistics */
     LLVMTypeRef f32, i32, i64, ptr, void_t;
 } cg;
 
@@ -55,18 +58,54 @@ LLVMValueRef cg_slot(cg *g, const char *name);
 /* for i in [0, n): mem[off + i] = 0 */
 void cg_zero(cg *g, int64_t off, int64_t n);
 
+/* The layer's input: mem + l->x, or the x argument when l->x < 0. */
+LLVMValueRef cg_layer_x(cg *g, const plan_layer *l);
+/* for i in [0, n): mem[dst + i] = src[i] */
+void cg_copy(cg *g, int64_t dst, LLVMValueRef src, int64_t n);
+/* Float <-> i32 bits, and i32 constants. */
+LLVMValueRef cg_i32(cg *g, uint32_t v);
+/* if (cond) { ... }: opens the then-block; cg_if_end closes it. */
+LLVMBasicBlockRef cg_if(cg *g, LLVMValueRef cond, const char *name);
+void cg_if_end(cg *g, LLVMBasicBlockRef after);
+
 /* ---- cg_act.c: elementwise activation on [batch][out] -------------------- */
 /* y = act(z) (nothing when act is NONE: y aliases z). */
 void cg_act_forward(cg *g, const plan_layer *l);
 /* dy <- dy * act'(z, y), in place: dy then holds dL/dz. */
 void cg_act_backward(cg *g, const plan_layer *l);
 
-/* ---- cg_dense.c ---------------------------------------------------------- */
-/* z = x . W + bias; x is the layer input (the x argument or mem). */
-void cg_dense_forward(cg *g, const plan_layer *l, LLVMValueRef x);
-/* From dz (in dy): dW, db (accumulated into zeroed grads) and, when
- * dx_off >= 0, dx into mem + dx_off. */
-void cg_dense_backward(cg *g, const plan_layer *l, LLVMValueRef x, int64_t dx_off);
+/* An activation layer on its own: z = x, then the act (cg_act_forward). */
+void cg_activation_forward(cg *g, const plan_layer *l);
+/* dx = dz (after cg_act_backward). */
+void cg_activation_backward(cg *g, const plan_layer *l);
+
+/* ---- cg_dense.c: the matrix product shared by dense and conv2d ----------- */
+typedef struct cg_mm {
+    int64_t rows, in, out;
+    LLVMValueRef x;         /* [rows][in] */
+    int64_t w, b;           /* mem offsets of W [in][out] and bias [out] */
+    int64_t z, dz;          /* [rows][out] */
+    int64_t dx;             /* [rows][in], or -1 */
+} cg_mm;
+/* z = x . W + bias */
+void cg_mm_forward(cg *g, const cg_mm *m);
+/* dW, db accumulated into the zeroed grads; dx (overwritten) when dx >= 0. */
+void cg_mm_backward(cg *g, const cg_mm *m);
+void cg_dense_forward(cg *g, const plan_layer *l);
+void cg_dense_backward(cg *g, const plan_layer *l);
+
+/* ---- cg_conv.c, cg_pool.c, cg_norm.c, cg_dropout.c ------------------------
+ * Each reads its input with cg_layer_x, writes z; backward reads dz (dy
+ * after the act) and overwrites dx when l->dx >= 0. */
+void cg_conv_forward(cg *g, const plan_layer *l);
+void cg_conv_backward(cg *g, const plan_layer *l);
+void cg_pool_forward(cg *g, const plan_layer *l);
+void cg_pool_backward(cg *g, const plan_layer *l);
+void cg_norm_forward(cg *g, const plan_layer *l);   /* g->train: batch statistics */
+void cg_norm_backward(cg *g, const plan_layer *l);
+void cg_norm_init(cg *g, const plan_layer *l);      /* running var <- 1, gamma <- 1 */
+void cg_dropout_forward(cg *g, const plan_layer *l); /* g->train: masked; else a copy */
+void cg_dropout_backward(cg *g, const plan_layer *l);
 
 /* ---- cg_loss.c ----------------------------------------------------------- */
 /* Loss of the last layer's output against targets `y` (a float); with

@@ -4,8 +4,14 @@
  *   cross_entropy: mean_b ( logsumexp(y[b]) - y[b][label_b] ), label_b = t[b]
  *                  as a float class index; max-subtracted, so it never
  *                  overflows; dL/dy = (softmax(y[b]) - onehot) / batch.
- *   mse:           mean over batch*out of (y - t)^2, t [batch][y_floats];
- *                  dL/dy = 2 (y - t) / (batch*out).
+ *   elementwise (t [batch][y_floats], y_floats == out, n = batch*out):
+ *   mse:           mean of (y - t)^2;           dL/dy = 2 (y - t) / n
+ *   mae:           mean of |y - t|;             dL/dy = sign(y - t) / n (0 at 0)
+ *   huber(delta):  mean of 0.5 d^2 when |d| <= delta, else delta (|d| - delta/2);
+ *                  dL/dy = clamp(d, -delta, delta) / n        (PyTorch's HuberLoss)
+ *   binary_cross_entropy, on logits y and targets t in [0, 1]:
+ *                  mean of max(y, 0) - y t + log(1 + exp(-|y|));
+ *                  dL/dy = (sigmoid(y) - t) / n               (BCEWithLogitsLoss)
  * Labels are trusted to be in [0, out): the runtime validates its data.
  */
 #include "cg_internal.h"
@@ -74,22 +80,66 @@ static LLVMValueRef cross_entropy(cg *g, LLVMValueRef t, int grad)
     return LLVMBuildFMul(g->b, cg_load(g, total), cg_f32(g, 1.0 / (double)g->p->batch), "loss");
 }
 
-static LLVMValueRef mse(cg *g, LLVMValueRef t, int grad)
+/* One element's loss for difference/logit v and target tv; *grad gets its
+ * derivative (before the 1/n). */
+static LLVMValueRef elem_loss(cg *g, LLVMValueRef yv, LLVMValueRef tv, LLVMValueRef *grad)
+{
+    LLVMValueRef zero = cg_f32(g, 0.0), one = cg_f32(g, 1.0);
+    LLVMValueRef d = LLVMBuildFSub(g->b, yv, tv, "");
+    LLVMValueRef ad = cg_intrinsic(g, "llvm.fabs", &d, 1);
+    switch (g->p->loss) {
+    case PLAN_LOSS_MAE: {
+        LLVMValueRef pos = LLVMBuildFCmp(g->b, LLVMRealOGT, d, zero, "");
+        LLVMValueRef neg = LLVMBuildFCmp(g->b, LLVMRealOLT, d, zero, "");
+        *grad = LLVMBuildSelect(g->b, pos, one, LLVMBuildSelect(g->b, neg, cg_f32(g, -1.0), LLVMBuildFMul(g->b, d, zero, ""), ""), "");
+        return ad;
+    }
+    case PLAN_LOSS_HUBER: {
+        double delta = g->p->huber_delta > 0 ? g->p->huber_delta : 1.0;
+        LLVMValueRef small = LLVMBuildFCmp(g->b, LLVMRealULE, ad, cg_f32(g, delta), "");
+        LLVMValueRef quad = LLVMBuildFMul(g->b, cg_f32(g, 0.5), LLVMBuildFMul(g->b, d, d, ""), "");
+        LLVMValueRef lin = LLVMBuildFMul(g->b, cg_f32(g, delta), LLVMBuildFSub(g->b, ad, cg_f32(g, 0.5 * delta), ""), "");
+        LLVMValueRef clip = LLVMBuildSelect(g->b, LLVMBuildFCmp(g->b, LLVMRealOGT, d, zero, ""), cg_f32(g, delta), cg_f32(g, -delta), "");
+        *grad = LLVMBuildSelect(g->b, small, d, clip, "");
+        return LLVMBuildSelect(g->b, small, quad, lin, "");
+    }
+    case PLAN_LOSS_BCE: {
+        LLVMValueRef ay = cg_intrinsic(g, "llvm.fabs", &yv, 1);
+        LLVMValueRef nay = LLVMBuildFNeg(g->b, ay, "");
+        LLVMValueRef e = cg_intrinsic(g, "llvm.exp", &nay, 1);        /* exp(-|y|) in (0, 1] */
+        LLVMValueRef l1p = LLVMBuildFAdd(g->b, one, e, "");
+        LLVMValueRef relu = LLVMBuildSelect(g->b, LLVMBuildFCmp(g->b, LLVMRealOLT, yv, zero, ""), zero, yv, "");
+        LLVMValueRef val = LLVMBuildFAdd(g->b, LLVMBuildFSub(g->b, relu, LLVMBuildFMul(g->b, yv, tv, ""), ""),
+                                         cg_intrinsic(g, "llvm.log", &l1p, 1), "");
+        /* sigmoid(y) = 1/(1+e) for y >= 0, e/(1+e) for y < 0: never overflows */
+        LLVMValueRef num = LLVMBuildSelect(g->b, LLVMBuildFCmp(g->b, LLVMRealOLT, yv, zero, ""), e, one, "");
+        *grad = LLVMBuildFSub(g->b, LLVMBuildFDiv(g->b, num, l1p, ""), tv, "");
+        return val;
+    }
+    case PLAN_LOSS_MSE:
+    case PLAN_LOSS_CROSS_ENTROPY: break;
+    }
+    *grad = LLVMBuildFMul(g->b, d, cg_f32(g, 2.0), "");
+    return LLVMBuildFMul(g->b, d, d, "");
+}
+
+/* mse, mae, huber, binary_cross_entropy: the mean over batch*out. */
+static LLVMValueRef elementwise(cg *g, LLVMValueRef t, int grad)
 {
     const plan_layer *l = last_layer(g);
     double n = (double)(g->p->batch * l->out);
-    LLVMValueRef total = cg_slot(g, "mseloss");
+    LLVMValueRef total = cg_slot(g, "loss");
     cg_store(g, cg_f32(g, 0.0), total);
     cg_loop b = cg_for(g, 0, g->p->batch, 1, "mb");
     LLVMValueRef row = cg_idx(g, b.iv, l->out, NULL), trow = cg_idx(g, b.iv, g->p->y_floats, NULL);
     cg_loop o = cg_for(g, 0, l->out, 1, "mo");
     LLVMValueRef yv = cg_load(g, cg_mem(g, l->y, LLVMBuildNSWAdd(g->b, row, o.iv, "")));
     LLVMValueRef tv = cg_load(g, cg_at(g, t, LLVMBuildNSWAdd(g->b, trow, o.iv, "")));
-    LLVMValueRef d = LLVMBuildFSub(g->b, yv, tv, "");
-    cg_store(g, cg_reduce_fmuladd(g, d, d, cg_load(g, total)), total);
+    LLVMValueRef dv;
+    LLVMValueRef v = elem_loss(g, yv, tv, &dv);
+    cg_store(g, cg_reduce_add(g, cg_load(g, total), v), total);
     if (grad)
-        cg_store(g, LLVMBuildFMul(g->b, d, cg_f32(g, 2.0 / n), ""),
-                 cg_mem(g, l->dy, LLVMBuildNSWAdd(g->b, row, o.iv, "")));
+        cg_store(g, LLVMBuildFMul(g->b, dv, cg_f32(g, 1.0 / n), ""), cg_mem(g, l->dy, LLVMBuildNSWAdd(g->b, row, o.iv, "")));
     cg_end(g, &o);
     cg_end(g, &b);
     return LLVMBuildFMul(g->b, cg_load(g, total), cg_f32(g, 1.0 / n), "loss");
@@ -97,9 +147,7 @@ static LLVMValueRef mse(cg *g, LLVMValueRef t, int grad)
 
 LLVMValueRef cg_loss(cg *g, LLVMValueRef t, int grad)
 {
-    switch (g->p->loss) {
-    case PLAN_LOSS_MSE: return mse(g, t, grad);
-    case PLAN_LOSS_CROSS_ENTROPY: break;
-    }
-    return cross_entropy(g, t, grad);
+    if (g->p->loss == PLAN_LOSS_CROSS_ENTROPY)
+        return cross_entropy(g, t, grad);
+    return elementwise(g, t, grad);
 }

@@ -1,7 +1,8 @@
 /* cg_module.c — assembles one experiment's module: lrc_init, lrc_step and
  * lrc_eval exactly as runtime/lrc_abi.h documents them, every shape and
  * offset a constant from the plan. The per-op emitters live in cg_dense.c,
- * cg_act.c, cg_loss.c and cg_opt.c; target machine and passes in
+ * cg_conv.c, cg_pool.c, cg_norm.c, cg_dropout.c, cg_act.c, cg_loss.c and
+ * cg_opt.c; target machine and passes in
  * cg_target.c. Not the JIT (jit.c).
  */
 #include "cg.h"
@@ -46,10 +47,33 @@ static LLVMValueRef begin_function(cg *g, const char *name, LLVMTypeRef ret, LLV
 
 /* ---- lrc_init(mem, seed) --------------------------------------------------- */
 
+/* Fan-in and fan-out of a weight tensor, PyTorch's convention: a conv's
+ * fans count its receptive field (k*k*ic in, k*k*oc out). */
+static void fans(const plan_layer *l, double *in, double *out)
+{
+    if (l->kind == PLAN_CONV2D) {
+        *in = (double)(l->k * l->k * l->ish.c);
+        *out = (double)(l->k * l->k * l->osh.c);
+    } else {
+        *in = (double)l->in;
+        *out = (double)l->out;
+    }
+}
+
 static float init_bound(const plan_layer *l)
 {
-    double fan = l->init == PLAN_INIT_HE ? (double)l->in : (double)(l->in + l->out);
-    return (float)sqrt(6.0 / fan);
+    double fin, fout;
+    fans(l, &fin, &fout);
+    return (float)sqrt(6.0 / (l->init == PLAN_INIT_HE ? fin : fin + fout));
+}
+
+/* The seed's two 32-bit halves, as float bits, for dropout's masks. */
+static void store_seed(cg *g, LLVMValueRef seed)
+{
+    for (int k = 0; k < 2; k++) {
+        LLVMValueRef half = LLVMBuildTrunc(g->b, k ? LLVMBuildLShr(g->b, seed, cg_i64(g, 32), "") : seed, g->i32, "");
+        cg_store(g, LLVMBuildBitCast(g->b, half, g->f32, ""), cg_mem(g, g->p->seed + k, NULL));
+    }
 }
 
 static void build_init(cg *g)
@@ -59,40 +83,62 @@ static void build_init(cg *g)
     LLVMValueRef seed = LLVMGetParam(g->fn, 1);
     LLVMTypeRef fill_params[5] = {g->ptr, g->i64, g->f32, g->i64, g->i64};
     LLVMTypeRef fill_t = LLVMFunctionType(g->void_t, fill_params, 5, 0);
-    LLVMValueRef fill = LLVMAddFunction(g->mod, "lrc_rt_fill_uniform", fill_t);
+    LLVMValueRef fill = NULL;
     cg_zero(g, 0, g->p->mem_floats);
     for (int k = 0; k < g->p->nlayers; k++) {
         const plan_layer *l = &g->p->layers[k];
-        LLVMValueRef args[5] = {cg_mem(g, l->w, NULL), cg_i64(g, l->in * l->out), cg_f32(g, init_bound(l)),
-                                seed, cg_i64(g, RT_STREAM_INIT_BASE + k)};
+        if (l->kind == PLAN_BATCHNORM)
+            cg_norm_init(g, l);
+        if ((l->kind != PLAN_DENSE && l->kind != PLAN_CONV2D) || l->init == PLAN_INIT_ZEROS)
+            continue;
+        if (!fill)
+            fill = LLVMAddFunction(g->mod, "lrc_rt_fill_uniform", fill_t);
+        int64_t n = plan_layer_params(l) - l->osh.c;
+        LLVMValueRef args[5] = {cg_mem(g, l->w, NULL), cg_i64(g, n), cg_f32(g, init_bound(l)), seed,
+                                cg_i64(g, RT_STREAM_INIT_BASE + k)};
         LLVMBuildCall2(g->b, fill_t, fill, args, 5, "");
     }
+    if (g->p->seed >= 0)
+        store_seed(g, seed);
     LLVMBuildRetVoid(g->b);
 }
 
 /* ---- lrc_step / lrc_eval --------------------------------------------------- */
 
-/* Input of layer k: the x argument or the previous layer's output. */
-static LLVMValueRef layer_input(cg *g, LLVMValueRef x, int k)
-{
-    return k == 0 ? x : cg_mem(g, g->p->layers[k - 1].y, NULL);
-}
-
-static void forward(cg *g, LLVMValueRef x)
+static void forward(cg *g)
 {
     for (int k = 0; k < g->p->nlayers; k++) {
-        cg_dense_forward(g, &g->p->layers[k], layer_input(g, x, k));
-        cg_act_forward(g, &g->p->layers[k]);
+        const plan_layer *l = &g->p->layers[k];
+        switch (l->kind) {
+        case PLAN_DENSE: cg_dense_forward(g, l); break;
+        case PLAN_CONV2D: cg_conv_forward(g, l); break;
+        case PLAN_MAXPOOL:
+        case PLAN_AVGPOOL: cg_pool_forward(g, l); break;
+        case PLAN_DROPOUT: cg_dropout_forward(g, l); break;
+        case PLAN_BATCHNORM: cg_norm_forward(g, l); break;
+        case PLAN_ACTIVATION: cg_activation_forward(g, l); break;
+        case PLAN_FLATTEN: break;
+        }
+        cg_act_forward(g, l);
     }
 }
 
-static void backward(cg *g, LLVMValueRef x)
+static void backward(cg *g)
 {
     cg_zero(g, g->p->grads, g->p->n_params);
     for (int k = g->p->nlayers - 1; k >= 0; k--) {
         const plan_layer *l = &g->p->layers[k];
         cg_act_backward(g, l);
-        cg_dense_backward(g, l, layer_input(g, x, k), k > 0 ? g->p->layers[k - 1].dy : -1);
+        switch (l->kind) {
+        case PLAN_DENSE: cg_dense_backward(g, l); break;
+        case PLAN_CONV2D: cg_conv_backward(g, l); break;
+        case PLAN_MAXPOOL:
+        case PLAN_AVGPOOL: cg_pool_backward(g, l); break;
+        case PLAN_DROPOUT: cg_dropout_backward(g, l); break;
+        case PLAN_BATCHNORM: cg_norm_backward(g, l); break;
+        case PLAN_ACTIVATION: cg_activation_backward(g, l); break;
+        case PLAN_FLATTEN: break;
+        }
     }
 }
 
@@ -100,10 +146,13 @@ static void build_step(cg *g)
 {
     LLVMTypeRef params[5] = {g->ptr, g->ptr, g->ptr, g->f32, g->i32};
     begin_function(g, LRC_SYM_STEP, g->f32, params, 5, 3);
-    LLVMValueRef x = LLVMGetParam(g->fn, 1), y = LLVMGetParam(g->fn, 2);
-    forward(g, x);
+    LLVMValueRef y = LLVMGetParam(g->fn, 2);
+    g->x = LLVMGetParam(g->fn, 1);
+    g->t = LLVMGetParam(g->fn, 4);
+    g->train = 1;
+    forward(g);
     LLVMValueRef loss = cg_loss(g, y, 1);
-    backward(g, x);
+    backward(g);
     cg_opt_update(g, LLVMGetParam(g->fn, 3), LLVMGetParam(g->fn, 4));
     LLVMBuildRet(g->b, loss);
 }
@@ -112,8 +161,11 @@ static void build_eval(cg *g)
 {
     LLVMTypeRef params[3] = {g->ptr, g->ptr, g->ptr};
     begin_function(g, LRC_SYM_EVAL, g->f32, params, 3, 3);
-    LLVMValueRef x = LLVMGetParam(g->fn, 1), y = LLVMGetParam(g->fn, 2);
-    forward(g, x);
+    LLVMValueRef y = LLVMGetParam(g->fn, 2);
+    g->x = LLVMGetParam(g->fn, 1);
+    g->t = NULL;
+    g->train = 0;
+    forward(g);
     LLVMBuildRet(g->b, cg_loss(g, y, 0));
 }
 

@@ -111,3 +111,31 @@ LLVMValueRef cg_reduce_fmuladd(cg *g, LLVMValueRef a, LLVMValueRef b, LLVMValueR
     compat_set_reassoc(s);
     return s;
 }
+
+/* ---- layers' shared helpers ------------------------------------------------ */
+
+LLVMValueRef cg_layer_x(cg *g, const plan_layer *l) { return l->x < 0 ? g->x : cg_mem(g, l->x, NULL); }
+
+void cg_copy(cg *g, int64_t dst, LLVMValueRef src, int64_t n)
+{
+    cg_loop i = cg_for(g, 0, n, 1, "copy");
+    cg_store(g, cg_load(g, cg_at(g, src, i.iv)), cg_mem(g, dst, i.iv));
+    cg_end(g, &i);
+}
+
+LLVMValueRef cg_i32(cg *g, uint32_t v) { return LLVMConstInt(g->i32, v, 0); }
+
+LLVMBasicBlockRef cg_if(cg *g, LLVMValueRef cond, const char *name)
+{
+    LLVMBasicBlockRef then = LLVMAppendBasicBlockInContext(g->ctx, g->fn, name);
+    LLVMBasicBlockRef after = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "endif");
+    LLVMBuildCondBr(g->b, cond, then, after);
+    LLVMPositionBuilderAtEnd(g->b, then);
+    return after;
+}
+
+void cg_if_end(cg *g, LLVMBasicBlockRef after)
+{
+    LLVMBuildBr(g->b, after);
+    LLVMPositionBuilderAtEnd(g->b, after);
+}

@@ -1,5 +1,6 @@
-/* ref_mlp.c — the reference MLP (see ref_mlp.h): forward, loss, backward
- * and optimizers written as directly from their definitions as possible.
+/* ref_mlp.c — the reference network (see ref_mlp.h): init, loss and
+ * optimizers written as directly from their definitions as possible; the
+ * layers are ref_layers.c.
  * Sums are accumulated in double; elementwise math in double, stored as
  * float. Shares only the plan and lrc_rt_fill_uniform with the generated code.
  */
@@ -8,6 +9,7 @@
 #include <math.h>
 #include <string.h>
 #include "lrc_abi.h"
+#include "ref_layers.h"
 #include "rt_rng.h"
 
 void ref_init(const plan *p, float *mem, uint64_t seed)
@@ -15,47 +17,47 @@ void ref_init(const plan *p, float *mem, uint64_t seed)
     memset(mem, 0, (size_t)p->mem_floats * sizeof *mem);
     for (int k = 0; k < p->nlayers; k++) {
         const plan_layer *l = &p->layers[k];
-        double fan = l->init == PLAN_INIT_HE ? (double)l->in : (double)(l->in + l->out);
-        lrc_rt_fill_uniform(mem + l->w, l->in * l->out, (float)sqrt(6.0 / fan), seed, RT_STREAM_INIT_BASE + k);
+        if (l->kind == PLAN_BATCHNORM)
+            for (int64_t c = 0; c < l->osh.c; c++)
+                mem[l->w + c] = mem[l->run_var + c] = 1.0f;
+        if ((l->kind != PLAN_DENSE && l->kind != PLAN_CONV2D) || l->init == PLAN_INIT_ZEROS)
+            continue;
+        double fin = (double)l->in, fout = (double)l->out;
+        if (l->kind == PLAN_CONV2D) {
+            fin = (double)(l->k * l->k * l->ish.c);
+            fout = (double)(l->k * l->k * l->osh.c);
+        }
+        double fan = l->init == PLAN_INIT_HE ? fin : fin + fout;
+        lrc_rt_fill_uniform(mem + l->w, plan_layer_params(l) - l->osh.c, (float)sqrt(6.0 / fan), seed,
+                            RT_STREAM_INIT_BASE + k);
     }
-}
-
-/* ---- forward --------------------------------------------------------------- */
-
-static double act(const plan_layer *l, double z)
-{
-    switch (l->act) {
-    case PLAN_ACT_RELU: return z > 0 ? z : 0;
-    case PLAN_ACT_LEAKY_RELU: return z > 0 ? z : l->alpha * z;
-    case PLAN_ACT_TANH: return tanh(z);
-    case PLAN_ACT_SIGMOID: return 1.0 / (1.0 + exp(-z));
-    case PLAN_ACT_NONE: break;
-    }
-    return z;
-}
-
-static const float *layer_input(const plan *p, const float *mem, const float *x, int k)
-{
-    return k == 0 ? x : mem + p->layers[k - 1].y;
-}
-
-static void forward(const plan *p, float *mem, const float *x)
-{
-    for (int k = 0; k < p->nlayers; k++) {
-        const plan_layer *l = &p->layers[k];
-        const float *in = layer_input(p, mem, x, k);
-        for (int64_t b = 0; b < p->batch; b++)
-            for (int64_t o = 0; o < l->out; o++) {
-                double s = mem[l->b + o];
-                for (int64_t i = 0; i < l->in; i++)
-                    s += (double)in[b * l->in + i] * mem[l->w + i * l->out + o];
-                mem[l->z + b * l->out + o] = (float)s;
-                mem[l->y + b * l->out + o] = (float)act(l, (float)s);
-            }
+    if (p->seed >= 0) {
+        uint32_t lo = (uint32_t)seed, hi = (uint32_t)(seed >> 32);
+        memcpy(mem + p->seed, &lo, 4);
+        memcpy(mem + p->seed + 1, &hi, 4);
     }
 }
 
 /* ---- loss ------------------------------------------------------------------ */
+
+/* One element's loss and derivative for output v, target tv. */
+static double elem_loss(const plan *p, double v, double tv, double *grad)
+{
+    double d = v - tv, delta = p->huber_delta > 0 ? p->huber_delta : 1.0;
+    switch (p->loss) {
+    case PLAN_LOSS_MAE: *grad = d > 0 ? 1 : d < 0 ? -1 : 0; return fabs(d);
+    case PLAN_LOSS_HUBER:
+        *grad = fabs(d) <= delta ? d : d > 0 ? delta : -delta;
+        return fabs(d) <= delta ? 0.5 * d * d : delta * (fabs(d) - 0.5 * delta);
+    case PLAN_LOSS_BCE:
+        *grad = 1 / (1 + exp(-v)) - tv;
+        return (v > 0 ? v : 0) - v * tv + log1p(exp(-fabs(v)));
+    case PLAN_LOSS_MSE:
+    case PLAN_LOSS_CROSS_ENTROPY: break;
+    }
+    *grad = 2 * d;
+    return d * d;
+}
 
 /* Loss; with grad, dL/dy into the last layer's dy. */
 static float loss(const plan *p, float *mem, const float *t, int grad)
@@ -65,13 +67,13 @@ static float loss(const plan *p, float *mem, const float *t, int grad)
     for (int64_t b = 0; b < p->batch; b++) {
         const float *y = mem + l->y + b * l->out;
         float *dy = mem + l->dy + b * l->out;
-        if (p->loss == PLAN_LOSS_MSE) {
+        if (p->loss != PLAN_LOSS_CROSS_ENTROPY) {
             double n = (double)(p->batch * l->out);
             for (int64_t o = 0; o < l->out; o++) {
-                double d = (double)y[o] - t[b * p->y_floats + o];
-                total += d * d / n;
+                double g;
+                total += elem_loss(p, y[o], t[b * p->y_floats + o], &g) / n;
                 if (grad)
-                    dy[o] = (float)(2.0 * d / n);
+                    dy[o] = (float)(g / n);
             }
             continue;
         }
@@ -88,66 +90,62 @@ static float loss(const plan *p, float *mem, const float *t, int grad)
     return (float)total;
 }
 
-/* ---- backward -------------------------------------------------------------- */
-
-static double act_grad(const plan_layer *l, double z, double y)
-{
-    switch (l->act) {
-    case PLAN_ACT_RELU: return z > 0 ? 1 : 0;
-    case PLAN_ACT_LEAKY_RELU: return z > 0 ? 1 : l->alpha;
-    case PLAN_ACT_TANH: return 1 - y * y;
-    case PLAN_ACT_SIGMOID: return y * (1 - y);
-    case PLAN_ACT_NONE: break;
-    }
-    return 1;
-}
-
-static void backward_layer(const plan *p, float *mem, const float *x, int k)
-{
-    const plan_layer *l = &p->layers[k];
-    const float *in = layer_input(p, mem, x, k);
-    float *dz = mem + l->dy, *gw = mem + p->grads + l->w, *gb = mem + p->grads + l->b;
-    for (int64_t j = 0; j < p->batch * l->out; j++)
-        dz[j] = (float)(dz[j] * act_grad(l, mem[l->z + j], mem[l->y + j]));
-    for (int64_t i = 0; i < l->in; i++)
-        for (int64_t o = 0; o < l->out; o++) {
-            double s = 0;
-            for (int64_t b = 0; b < p->batch; b++)
-                s += (double)in[b * l->in + i] * dz[b * l->out + o];
-            gw[i * l->out + o] = (float)s;
-        }
-    for (int64_t o = 0; o < l->out; o++) {
-        double s = 0;
-        for (int64_t b = 0; b < p->batch; b++)
-            s += dz[b * l->out + o];
-        gb[o] = (float)s;
-    }
-    if (k == 0)
-        return;
-    float *dx = mem + p->layers[k - 1].dy;
-    for (int64_t b = 0; b < p->batch; b++)
-        for (int64_t i = 0; i < l->in; i++) {
-            double s = 0;
-            for (int64_t o = 0; o < l->out; o++)
-                s += (double)dz[b * l->out + o] * mem[l->w + i * l->out + o];
-            dx[b * l->in + i] = (float)s;
-        }
-}
-
 /* ---- optimizers ------------------------------------------------------------ */
 
-static void update(const plan *p, float *mem, float rate, int32_t t)
+/* min(1, clip / (||g|| + 1e-6)), or 1 */
+static double clip_scale(const plan *p, const float *mem)
+{
+    if (p->opt.clip_norm <= 0)
+        return 1;
+    double s = 0;
+    for (int64_t i = 0; i < p->n_params; i++)
+        s += (double)mem[p->grads + i] * mem[p->grads + i];
+    double c = p->opt.clip_norm / (sqrt(s) + 1e-6);
+    return c < 1 ? c : 1;
+}
+
+/* The lr_mult of the layer owning parameter i (padding: the layer before). */
+static double mult_at(const plan *p, int64_t i)
+{
+    double m = 1;
+    for (int k = 0; k < p->nlayers; k++)
+        if (plan_layer_params(&p->layers[k]) > 0 && p->layers[k].w <= i)
+            m = plan_lr_mult(&p->layers[k]);
+    return m;
+}
+
+static void update(const plan *p, float *mem, float rate0, int32_t t)
 {
     const plan_opt *o = &p->opt;
+    double clip = clip_scale(p, mem);
     for (int64_t i = 0; i < p->n_params; i++) {
+        double rate = rate0 * mult_at(p, i);
         float *w = mem + p->params + i;
-        double g = mem[p->grads + i] + o->weight_decay * *w;
-        if (o->kind == PLAN_OPT_ADAM) {
+        double g = mem[p->grads + i] * clip;
+        if (o->kind == PLAN_OPT_ADAMW)
+            *w = (float)(*w * (1 - rate * o->weight_decay));
+        else
+            g += o->weight_decay * *w;
+        if (o->kind == PLAN_OPT_ADAM || o->kind == PLAN_OPT_ADAMW) {
             float *m = mem + p->opt_m + i, *v = mem + p->opt_v + i;
             *m = (float)(o->beta1 * *m + (1 - o->beta1) * g);
             *v = (float)(o->beta2 * *v + (1 - o->beta2) * g * g);
             double mhat = *m / (1 - pow(o->beta1, t)), vhat = *v / (1 - pow(o->beta2, t));
             *w = (float)(*w - rate * mhat / (sqrt(vhat) + o->eps));
+        } else if (o->kind == PLAN_OPT_RMSPROP) {
+            float *v = mem + p->opt_m + i;
+            *v = (float)(o->alpha * *v + (1 - o->alpha) * g * g);
+            double u = g / (sqrt(*v) + o->eps);
+            if (o->momentum != 0.0) {
+                float *b = mem + p->opt_v + i;
+                *b = (float)(o->momentum * *b + u);
+                u = *b;
+            }
+            *w = (float)(*w - rate * u);
+        } else if (o->kind == PLAN_OPT_ADAGRAD) {
+            float *s = mem + p->opt_m + i;
+            *s = (float)(*s + g * g);
+            *w = (float)(*w - rate * g / (sqrt(*s) + o->eps));
         } else if (o->momentum != 0.0) {
             float *m = mem + p->opt_m + i;
             *m = (float)(o->momentum * *m + g);
@@ -161,16 +159,18 @@ static void update(const plan *p, float *mem, float rate, int32_t t)
 
 float ref_step(const plan *p, float *mem, const float *x, const float *y, float rate, int32_t t)
 {
-    forward(p, mem, x);
+    for (int k = 0; k < p->nlayers; k++)
+        ref_layer_forward(p, &p->layers[k], mem, x, 1, t);
     float l = loss(p, mem, y, 1);
     for (int k = p->nlayers - 1; k >= 0; k--)
-        backward_layer(p, mem, x, k);
+        ref_layer_backward(p, &p->layers[k], mem, x, t);
     update(p, mem, rate, t);
     return l;
 }
 
 float ref_eval(const plan *p, float *mem, const float *x, const float *y)
 {
-    forward(p, mem, x);
+    for (int k = 0; k < p->nlayers; k++)
+        ref_layer_forward(p, &p->layers[k], mem, x, 0, 0);
     return loss(p, mem, y, 0);
 }
