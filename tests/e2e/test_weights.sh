@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# test_weights.sh — weights out and in, and npy data, through `lrc run`:
+# init.safetensors read back with Python's json + numpy; a numpy-written file
+# read through `init from` (the step-0 loss matches numpy's forward pass);
+# all-zero weights give loss ln(classes); mismatches name the tensor.
+# Usage: test_weights.sh LRC SOURCE_DIR
+. "$(dirname "$0")/lib.sh"
+lrc=$1
+py=python3
+$py -c 'import numpy' 2>/dev/null || py=/usr/bin/python3
+if ! $py -c 'import numpy' 2>/dev/null; then echo "test_weights: numpy not available: skipped"; exit 0; fi
+cd "$tmp"
+
+# data: 32 samples, 2 features, 3 classes, as npy
+$py - <<'PY'
+import numpy as np
+r = np.random.default_rng(5)
+np.save("x.npy", r.normal(size=(32, 2)).astype("<f4"))
+np.save("y.npy", r.integers(0, 3, size=32).astype("<i8"))
+PY
+cat > exp.lrf <<'LRF'
+dataset d = npy("x.npy", "y.npy") { batch 32; shuffle false }
+network n {
+  input 2
+  dense 4 tanh
+  dense 3
+}
+loss cross_entropy
+optimizer sgd
+sweep { start_rate 1e-6; end_rate 1e-5; steps 3; seed 11 }
+LRF
+expect_code 0 "run writes init.safetensors" "$lrc" run exp.lrf --out a --quiet
+$py - <<'PY' && ok || bad "init.safetensors does not read back in numpy"
+import json, struct, numpy as np
+b = open("a/init.safetensors", "rb").read()
+n = struct.unpack("<Q", b[:8])[0]
+h = json.loads(b[8:8 + n]); assert n % 8 == 0
+assert [k for k in h if k != "__metadata__"] == ["0.weight", "0.bias", "2.weight", "2.bias"], h
+assert h["0.weight"]["shape"] == [4, 2] and h["2.weight"]["shape"] == [3, 4] and h["2.bias"]["shape"] == [3]
+t = {k: np.frombuffer(b[8 + n + v["data_offsets"][0]:8 + n + v["data_offsets"][1]], "<f4").reshape(v["shape"])
+     for k, v in h.items() if k != "__metadata__"}
+bound = np.sqrt(6 / (2 + 4))           # Glorot for tanh
+assert np.all(np.abs(t["0.weight"]) <= bound) and np.all(t["0.bias"] == 0) and np.any(t["0.weight"] != 0)
+# the first step's loss is numpy's forward pass with these weights
+x = np.load("x.npy").astype(np.float64); y = np.load("y.npy")
+z = np.tanh(x @ t["0.weight"].T + t["0.bias"]) @ t["2.weight"].T + t["2.bias"]
+z -= z.max(1, keepdims=True); ce = np.mean(np.log(np.exp(z).sum(1)) - z[np.arange(32), y])
+loss0 = float(open("a/curve.csv").read().splitlines()[1].split(",")[2])
+assert abs(loss0 - ce) < 1e-5 * max(1, ce), (loss0, ce)
+PY
+
+# weights in: numpy-written non-trivial weights, through `init from`
+$py - <<'PY'
+import json, struct, numpy as np
+def save(name, ts, dtype="<f4", tag="F32"):
+    hdr, blobs, off = {"__metadata__": {"by": "numpy"}}, [], 0
+    for k, a in ts.items():
+        b = np.ascontiguousarray(a, dtype).tobytes()
+        hdr[k] = {"dtype": tag, "shape": list(a.shape), "data_offsets": [off, off + len(b)]}; blobs.append(b); off += len(b)
+    h = json.dumps(hdr).encode(); h += b" " * (-len(h) % 8)
+    open(name, "wb").write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
+r = np.random.default_rng(1)
+w = {"0.weight": r.normal(size=(4, 2)), "0.bias": r.normal(size=4), "2.weight": r.normal(size=(3, 4)), "2.bias": r.normal(size=3)}
+save("w.safetensors", w, "<f8", "F64")
+save("zeros.safetensors", {k: np.zeros_like(v) for k, v in w.items()})
+save("wide.safetensors", {**w, "0.weight": np.zeros((5, 2))})
+save("extra.safetensors", {**w, "4.weight": np.zeros((1, 3))})
+x = np.load("x.npy").astype(np.float64); y = np.load("y.npy")
+z = np.tanh(x @ w["0.weight"].T + w["0.bias"]) @ w["2.weight"].T + w["2.bias"]
+z -= z.max(1, keepdims=True)
+open("expected_loss", "w").write(repr(float(np.mean(np.log(np.exp(z).sum(1)) - z[np.arange(32), y]))))
+PY
+with() { sed "s|dense 4 tanh|init from \"$1\"\n  dense 4 tanh|" exp.lrf > "$2"; }
+with w.safetensors from.lrf
+expect_code 0 "init from an F64 file" "$lrc" run from.lrf --out b --quiet
+$py - <<'PY' && ok || bad "init from: the run did not start from the file's weights"
+import json, struct, numpy as np
+loss0 = float(open("b/curve.csv").read().splitlines()[1].split(",")[2])
+want = float(open("expected_loss").read())
+assert abs(loss0 - want) < 1e-4 * max(1, want), (loss0, want)
+b = open("b/init.safetensors", "rb").read(); n = struct.unpack("<Q", b[:8])[0]; h = json.loads(b[8:8 + n])
+assert h["__metadata__"]["init_from"].endswith("w.safetensors")
+PY
+with zeros.safetensors zeros.lrf
+expect_code 0 "init from all-zero weights" "$lrc" run zeros.lrf --out c --quiet
+$py -c 'import math; l = float(open("c/curve.csv").read().splitlines()[1].split(",")[2]); assert abs(l - math.log(3)) < 1e-6, l' \
+  && ok || bad "all-zero weights: step-0 loss is not ln 3"
+with wide.safetensors wide.lrf
+expect_code 2 "shape mismatch" "$lrc" check wide.lrf
+expect_grep "wide.lrf:4:3: error: .*wide.safetensors: tensor '0.weight' has shape \[5, 2\], but the network's is \[4, 2\]" err "shape mismatch names the tensor"
+with extra.safetensors extra.lrf
+expect_code 2 "extra tensor" "$lrc" check extra.lrf
+expect_grep "tensor '4.weight' is in the file but not in the network" err "extra tensor named"
+with missing.safetensors missing.lrf
+expect_code 2 "missing file" "$lrc" check missing.lrf
+expect_grep "missing.lrf:4:3: error: .*missing.safetensors: cannot open" err "missing weights file"
+sed 's|dense 4 tanh|init from 3\n  dense 4 tanh|' exp.lrf > bad.lrf
+expect_code 2 "init from without a string" "$lrc" check bad.lrf
+expect_grep "'init from' takes one file name in quotes" err "init from syntax"
+
+# npy data errors are located; targets against the loss
+$py -c 'import numpy as np; np.save("xf.npy", np.asfortranarray(np.load("x.npy")))'
+sed 's|npy("x.npy"|npy("xf.npy"|' exp.lrf > fortran.lrf
+expect_code 2 "fortran npy" "$lrc" check fortran.lrf
+expect_grep "xf.npy: error: Fortran-ordered arrays are not supported" err "fortran npy message"
+sed 's|shuffle false }|shuffle false; one_hot true }|' exp.lrf > onehot.lrf
+expect_code 2 "one_hot with cross_entropy" "$lrc" check onehot.lrf
+expect_grep "cross_entropy takes 1 target per sample, but x.npy has 3 \(one_hot labels" err "one_hot vs cross_entropy"
+finish
