@@ -91,6 +91,8 @@ int drv_run(session *s, int grid)
     rt_experiment x = {
         .name = s->e.name, .data = s->e.data, .sweep = s->e.sweep, .settings = s->e.settings,
         .nsettings = s->e.nsettings, .params = drv_params(&s->e.net),
+        .tensors = s->e.ntensors > 0 ? s->e.tensors : NULL, .ntensors = s->e.ntensors > 0 ? s->e.ntensors : 0,
+        .init_from = s->e.init_from,
     };
     install_signals();
     rt_err err = {0};

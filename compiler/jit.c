@@ -151,6 +151,7 @@ static void fill_model(const plan *p, lrc_model *model)
     model->batch = p->batch;
     model->x_floats = p->in;
     model->y_floats = p->y_floats;
+    model->init_params = NULL;
 }
 
 jit *jit_compile(const plan *p, lrc_model *model, jit_info *info, char **msg)

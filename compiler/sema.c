@@ -360,7 +360,11 @@ static void build(sema_ctx *c, sema_block *const blocks[K_COUNT], sema_experimen
             sema_build_dataset(c, blocks[k], &out->data, &p->batch, &out->sweep.shuffle);
             out->data_span = blocks[k]->source ? blocks[k]->source->span : blocks[k]->span;
             break;
-        case K_NETWORK: sema_build_network(c, blocks[k], p, &out->input_span); break;
+        case K_NETWORK: {
+            sema_block net = sema_take_init_from(c, blocks[k], &out->init_from, &out->init_span);
+            sema_build_network(c, &net, p, &out->input_span);
+            break;
+        }
         case K_LOSS:
             sema_build_loss(c, blocks[k], p);
             out->loss_span = blocks[k]->span;
@@ -437,6 +441,8 @@ int sema_check(arena *a, load_set *ls, const sema_override *ovr, int novr, diag 
         plan_layout(&out->net);
     return diag_errors(d) - before;
 }
+        sema_check_weights(a, d, out);
+    }
 
 int sema_check_data(const sema_experiment *e, const rt_dataset *data, diag *d)
 {
@@ -445,7 +451,13 @@ int sema_check_data(const sema_experiment *e, const rt_dataset *data, diag *d)
     if (data->features != p->in)
         diag_error(d, e->input_span, "the network's input is %lld, but %s has %lld features per sample",
                    (long long)p->in, data->source, (long long)data->features);
-    if (p->loss == PLAN_LOSS_CROSS_ENTROPY && p->nlayers > 0) {
+    int64_t want = p->y_floats > 0 ? p->y_floats : 1, have = data->targets > 0 ? data->targets : 1;
+    if (have != want)
+        diag_error(d, e->loss_span, "the loss %s takes %lld target%s per sample, but %s has %lld%s",
+                   plan_loss_name(p->loss), (long long)want, want == 1 ? "" : "s", data->source, (long long)have,
+                   p->loss == PLAN_LOSS_CROSS_ENTROPY && e->data.one_hot
+                       ? " (one_hot labels: cross_entropy takes the class index; drop one_hot)" : "");
+    else if (p->loss == PLAN_LOSS_CROSS_ENTROPY && p->nlayers > 0) {
         const plan_layer *last = &p->layers[p->nlayers - 1];
         if (!data->labels_integral)
             diag_error(d, e->loss_span, "cross_entropy needs integer class labels, but %s has labels "

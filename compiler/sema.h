@@ -31,6 +31,10 @@ typedef struct sema_experiment {
     src_span data_span;    /* the dataset definition (for data errors) */
     src_span input_span;   /* the network's `input` statement */
     src_span loss_span;    /* the `loss` statement */
+    const char *init_from; /* network `init from "file"`: NULL, or the weights file */
+    src_span init_span;    /* that statement */
+    struct rt_tensor *tensors; /* the parameters as named tensors (sema_weights.c) */
+    int ntensors;          /* -1: a layer kind the naming does not know */
     rt_setting *settings;  /* every resolved setting, defaults filled in */
     int nsettings;
 } sema_experiment;
@@ -44,5 +48,12 @@ int sema_check(arena *a, load_set *ls, const sema_override *ovr, int novr,
 /* Checks the experiment against the loaded data (features, classes, the
  * loss's targets). Returns the number of errors. */
 int sema_check_data(const sema_experiment *e, const rt_dataset *data, diag *d);
+
+/* The plan's parameters as tensors named like PyTorch's nn.Sequential
+ * (`0.weight` [out, in], `0.bias` [out], then `2.weight` after an
+ * activation module ...). Returns how many, or -1 when a layer has
+ * parameters the naming does not cover. */
+struct rt_tensor;
+int sema_weight_tensors(arena *a, const plan *p, struct rt_tensor **out);
 
 #endif

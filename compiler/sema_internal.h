@@ -65,6 +65,8 @@ void sema_check_measure(sema_ctx *c, const sema_block *sweep, const rt_data_spec
 sema_block sema_take_init_from(sema_ctx *c, const sema_block *b, const char **path, src_span *span);
 /* Fills e->tensors and checks the header of e->init_from against them. */
 void sema_check_weights(arena *a, diag *d, sema_experiment *e);
+/* Whether a network statement with this key is a layer (sema_net.c). */
+int sema_is_layer_key(const char *key);
 /* Reports every setting in `b` whose key is not in `known` (NULL-terminated). */
 void sema_unknown_keys(sema_ctx *c, const sema_block *b, const char *what, const char *const *known);
 

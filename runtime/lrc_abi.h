@@ -52,6 +52,8 @@ typedef struct lrc_model {
     int64_t batch;         /* samples per step */
     int64_t x_floats;      /* floats per input sample */
     int64_t y_floats;      /* floats per target */
+    const float *init_params; /* NULL, or param_floats floats that replace what
+                              lrc_init drew (`init from` a weights file) */
 } lrc_model;
 
 /* ---- runtime functions the generated code calls ---------------------------

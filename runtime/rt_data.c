@@ -10,6 +10,7 @@
 #include "rt_data.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -21,7 +22,7 @@ enum { HUGE_PAGE = 2 << 20 };
  * On virtual machines the first touch of each 4 KiB page can dominate the
  * load: filling Fashion-MNIST's 188 MB of training floats measured ~0.6 s
  * of page faults with 4 KiB pages and ~20 ms with huge pages. */
-static float *alloc_floats(size_t count)
+float *rt_data_floats(size_t count)
 {
     size_t bytes = count * sizeof(float);
     if (bytes < HUGE_PAGE)
@@ -35,25 +36,54 @@ static float *alloc_floats(size_t count)
     return p;
 }
 
-int rt_data_alloc(rt_dataset *d, int64_t n, int64_t features, rt_err *err)
+const char *rt_data_bytes_text(double bytes, char buf[32])
 {
-    if (n < 1 || features < 1 || n > INT64_MAX / features
-        || (uint64_t)(n * features) > SIZE_MAX / sizeof(float))
+    static const char *const unit[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    int u = 0;
+    while (bytes >= 1024 && u < 6) {
+        bytes /= 1024;
+        u++;
+    }
+    snprintf(buf, 32, u ? "%.1f %s" : "%.0f %s", bytes, unit[u]);
+    return buf;
+}
+
+int rt_data_alloc_y(rt_dataset *d, int64_t n, int64_t features, int64_t targets, rt_err *err)
+{
+    if (n < 1 || features < 1 || targets < 1 || n > INT64_MAX / features || n > INT64_MAX / targets
+        || (uint64_t)(n * features) > SIZE_MAX / sizeof(float)
+        || (uint64_t)(n * targets) > SIZE_MAX / sizeof(float))
         return rt_errf(err, RT_FAILED, "out of memory: a %lld x %lld data set is too large",
                        (long long)n, (long long)features);
-    d->x = alloc_floats((size_t)(n * features));
-    d->y = alloc_floats((size_t)n);
+    double need = (double)(n * features + n * targets) * sizeof(float);
+    if (d->max_bytes > 0 && need > (double)d->max_bytes) {
+        char nb[32], lb[32];
+        return rt_errf(err, RT_BAD_INPUT, "a data set of %lld samples x %lld features needs %s, "
+                       "more than the %s the memory limit leaves for data (--max-memory)",
+                       (long long)n, (long long)features, rt_data_bytes_text(need, nb),
+                       rt_data_bytes_text((double)d->max_bytes, lb));
+    }
+    d->x = rt_data_floats((size_t)(n * features));
+    d->y = rt_data_floats((size_t)(n * targets));
     if (!d->x || !d->y)
         return rt_errf(err, RT_FAILED, "out of memory loading a %lld x %lld data set",
                        (long long)n, (long long)features);
     d->n = n;
     d->features = features;
+    d->targets = targets;
+    d->rank = 1;
+    d->shape[0] = features;
     return RT_OK;
+}
+
+int rt_data_alloc(rt_dataset *d, int64_t n, int64_t features, rt_err *err)
+{
+    return rt_data_alloc_y(d, n, features, 1, err);
 }
 
 static int check_spec(const rt_data_spec *spec, rt_err *err)
 {
-    int from_file = spec->kind == RT_SRC_CSV || spec->kind == RT_SRC_IDX;
+    int from_file = spec->kind == RT_SRC_CSV || spec->kind == RT_SRC_IDX || spec->kind == RT_SRC_NPY;
     if (from_file && !spec->path)
         return rt_errf(err, RT_BAD_INPUT, "data: no file given");
     if (spec->limit < 0)
@@ -72,6 +102,9 @@ static int load_source(const rt_data_spec *spec, rt_dataset *out, rt_err *err)
     case RT_SRC_IDX: return rt_data_load_idx(spec, out, err);
     case RT_SRC_SPIRALS: return rt_data_make_spirals(spec, out, err);
     case RT_SRC_BLOBS: return rt_data_make_blobs(spec, out, err);
+    case RT_SRC_NPY: return rt_data_load_npy(spec, out, err);
+    case RT_SRC_REGRESSION: return rt_data_make_regression(spec, out, err);
+    case RT_SRC_MOONS: return rt_data_make_moons(spec, out, err);
     }
     return rt_errf(err, RT_BAD_INPUT, "data: unknown source kind %d", (int)spec->kind);
 }
@@ -83,7 +116,7 @@ static void apply_limit(rt_dataset *d, int64_t limit)
         return;
     d->n = limit;
     float *x = realloc(d->x, (size_t)(d->n * d->features) * sizeof(float));
-    float *y = realloc(d->y, (size_t)d->n * sizeof(float));
+    float *y = realloc(d->y, (size_t)(d->n * d->targets) * sizeof(float));
     if (x)
         d->x = x;
     if (y)
@@ -143,12 +176,12 @@ static int standardize(rt_dataset *d, rt_err *err)
     return RT_OK;
 }
 
-/* classes = 1 + the largest label when every label is a non-negative
- * integer; 0 (regression targets) otherwise. */
+/* classes = 1 + the largest label when there is one target per sample and
+ * every label is a non-negative integer; 0 (regression targets) otherwise. */
 static void count_classes(rt_dataset *d)
 {
     float top = 0;
-    d->labels_integral = 1;
+    d->labels_integral = d->targets == 1;
     for (int64_t i = 0; i < d->n && d->labels_integral; i++) {
         float v = d->y[i];
         d->labels_integral = v >= 0 && v == floorf(v) && v < 0x1p31f;
@@ -158,12 +191,44 @@ static void count_classes(rt_dataset *d)
     d->classes = d->labels_integral ? (int64_t)top + 1 : 0;
 }
 
+/* `one_hot true`: the integer label of each sample becomes `classes` floats,
+ * 1 at the label and 0 elsewhere; `classes` stays as counted. */
+static int one_hot(rt_dataset *d, rt_err *err)
+{
+    if (d->targets != 1)
+        return rt_errf(err, RT_BAD_INPUT, "%s: one_hot needs one integer label per sample, but the data has %lld targets",
+                       d->source, (long long)d->targets);
+    if (!d->labels_integral)
+        return rt_errf(err, RT_BAD_INPUT, "%s: one_hot needs integer labels >= 0, but some labels are not whole numbers",
+                       d->source);
+    if (d->classes > 100000 || d->n > INT64_MAX / d->classes
+        || (uint64_t)(d->n * d->classes) > SIZE_MAX / sizeof(float))
+        return rt_errf(err, RT_BAD_INPUT, "%s: one_hot: %lld classes are too many", d->source,
+                       (long long)d->classes);
+    float *y = rt_data_floats((size_t)(d->n * d->classes));
+    if (!y)
+        return rt_errf(err, RT_FAILED, "out of memory for %lld one-hot labels", (long long)d->n);
+    for (int64_t i = 0; i < d->n; i++) {
+        for (int64_t k = 0; k < d->classes; k++)
+            y[i * d->classes + k] = 0;
+        y[i * d->classes + (int64_t)d->y[i]] = 1;
+    }
+    free(d->y);
+    d->y = y;
+    d->targets = d->classes;
+    d->labels_integral = 0;
+    return RT_OK;
+}
+
 int rt_data_load(const rt_data_spec *spec, rt_dataset *out, rt_err *err)
 {
     memset(out, 0, sizeof *out);
+    out->max_bytes = spec->max_bytes;
     int rc = check_spec(spec, err);
     if (rc == RT_OK)
         rc = load_source(spec, out, err);
+    if (rc == RT_OK && out->targets < 1)
+        out->targets = 1;
     if (rc == RT_OK) {
         apply_limit(out, spec->limit);
         apply_scale(out, spec->scale);
@@ -175,6 +240,10 @@ int rt_data_load(const rt_data_spec *spec, rt_dataset *out, rt_err *err)
         return rc;
     }
     count_classes(out);
+    if (spec->one_hot && (rc = one_hot(out, err)) != RT_OK) {
+        rt_data_free(out);
+        return rc;
+    }
     return RT_OK;
 }
 
@@ -228,7 +297,7 @@ int rt_batcher_init(rt_batcher *b, const rt_dataset *d, int64_t batch, int shuff
 
 void rt_batcher_next(rt_batcher *b, float *x, float *y)
 {
-    int64_t f = b->d->features;
+    int64_t f = b->d->features, t = b->d->targets > 0 ? b->d->targets : 1;
     for (int64_t k = 0; k < b->batch; k++) {
         if (b->pos == b->d->n) {
             b->epoch++;
@@ -236,7 +305,7 @@ void rt_batcher_next(rt_batcher *b, float *x, float *y)
         }
         int64_t i = b->order[b->pos++];
         memcpy(x + k * f, b->d->x + i * f, (size_t)f * sizeof(float));
-        y[k] = b->d->y[i];
+        memcpy(y + k * t, b->d->y + i * t, (size_t)t * sizeof(float));
     }
 }
 

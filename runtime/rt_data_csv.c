@@ -4,7 +4,8 @@
  * strtod. Fields are numbers separated by commas, with optional spaces or
  * tabs around them; lines end in LF or CRLF; blank lines at the end are
  * ignored. Column `label_col` (-1: the last) is the target, every other
- * column a feature. Errors say `path:ROW:COL: ...` with ROW the 1-based
+ * column a feature; `labels [a, b, ...]` (label_cols) or `targets N` (the
+ * last N columns) make several target columns, stored in that order. Errors say `path:ROW:COL: ...` with ROW the 1-based
  * line of the file and COL the 1-based column number. */
 #include <ctype.h>
 #include <errno.h>
@@ -33,10 +34,20 @@ typedef struct csv_line {
 
 typedef struct csv_shape {
     int64_t columns;
-    int64_t label;         /* 0-based label column */
+    int64_t nt;            /* target columns */
+    int64_t tcols[RT_MAX_LABEL_COLS]; /* their 0-based indices, in target order */
 } csv_shape;
 
-static int read_whole_file(const char *path, char **out, size_t *len, rt_err *err)
+/* Which target column `col` is, or -1 for a feature. */
+static int64_t target_index(const csv_shape *s, int64_t col)
+{
+    for (int64_t k = 0; k < s->nt; k++)
+        if (s->tcols[k] == col)
+            return k;
+    return -1;
+}
+
+static int read_whole_file(const char *path, int64_t max_bytes, char **out, size_t *len, rt_err *err)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -47,6 +58,13 @@ static int read_whole_file(const char *path, char **out, size_t *len, rt_err *er
         used += fread(buf + used, 1, cap - used - 1, f);
         if (used < cap - 1)
             break;
+        if (max_bytes > 0 && (int64_t)used > max_bytes) { /* e.g. /dev/zero, or far too big */
+            free(buf);
+            fclose(f);
+            char lb[32];
+            return rt_errf(err, RT_BAD_INPUT, "%s: the file is larger than the %s the memory limit "
+                           "leaves for data (--max-memory)", path, rt_data_bytes_text((double)max_bytes, lb));
+        }
         char *grown = realloc(buf, cap * 2);
         if (!grown)
             free(buf);
@@ -153,7 +171,8 @@ static int parse_row(const csv_text *t, const csv_line *l, const csv_shape *s,
     for (int64_t col = 0; col < columns; col++) {
         const char *comma = memchr(p, ',', (size_t)(l->end - p));
         const char *field_end = comma ? comma : l->end;
-        float *dst = col == s->label ? y : x++;
+        int64_t k = target_index(s, col);
+        float *dst = k >= 0 ? y + k : x++;
         int rc = parse_field(t, l, col, p, field_end, dst, err);
         if (rc != RT_OK)
             return rc;
@@ -162,10 +181,12 @@ static int parse_row(const csv_text *t, const csv_line *l, const csv_shape *s,
     return RT_OK;
 }
 
-/* Works out the columns from the first data row and checks label_col. */
-static int find_shape(const csv_text *t, const csv_line *first, int64_t label_col,
+/* Works out the columns from the first data row and checks the target
+ * columns (label_cols, targets or label_col) against them. */
+static int find_shape(const csv_text *t, const csv_line *first, const rt_data_spec *spec,
                       csv_shape *s, rt_err *err)
 {
+    int64_t label_col = spec->label_col;
     s->columns = count_columns(first);
     if (line_is_blank(first))
         return rt_errf(err, RT_BAD_INPUT, "%s:%lld: empty row where the first data row should be",
@@ -177,24 +198,58 @@ static int find_shape(const csv_text *t, const csv_line *first, int64_t label_co
         return rt_errf(err, RT_BAD_INPUT, "%s: label column %lld is out of range: rows have %lld columns (0-based index 0..%lld, or -1 for the last)",
                        t->path, (long long)label_col, (long long)s->columns,
                        (long long)s->columns - 1);
-    s->label = label_col == -1 ? s->columns - 1 : label_col;
+    s->nt = 1;
+    s->tcols[0] = label_col == -1 ? s->columns - 1 : label_col;
+    if (spec->nlabel_cols > 0) {
+        s->nt = spec->nlabel_cols > RT_MAX_LABEL_COLS ? RT_MAX_LABEL_COLS : spec->nlabel_cols;
+        for (int64_t k = 0; k < s->nt; k++) {
+            int64_t c = spec->label_cols[k];
+            if (c < 0 || c >= s->columns)
+                return rt_errf(err, RT_BAD_INPUT, "%s: label column %lld is out of range: rows have %lld columns (0-based index 0..%lld)",
+                               t->path, (long long)c, (long long)s->columns, (long long)s->columns - 1);
+            if (target_index(s, c) >= 0 && target_index(s, c) < k)
+                return rt_errf(err, RT_BAD_INPUT, "%s: label column %lld is listed twice", t->path, (long long)c);
+            s->tcols[k] = c;
+        }
+    } else if (spec->targets > 1) {
+        if (spec->targets >= s->columns || spec->targets > RT_MAX_LABEL_COLS)
+            return rt_errf(err, RT_BAD_INPUT, "%s: targets %lld leaves no feature: rows have %lld columns",
+                           t->path, (long long)spec->targets, (long long)s->columns);
+        s->nt = spec->targets;
+        for (int64_t k = 0; k < s->nt; k++)
+            s->tcols[k] = s->columns - s->nt + k;
+    }
+    if (s->nt >= s->columns)
+        return rt_errf(err, RT_BAD_INPUT, "%s: %lld target columns leave no feature: rows have %lld columns",
+                       t->path, (long long)s->nt, (long long)s->columns);
     return RT_OK;
 }
 
 /* Parses the rows from `first` to the end of the data. */
-static int parse_rows(const csv_text *t, const csv_line *first, int64_t label_col,
+static int parse_rows(const csv_text *t, const csv_line *first, const rt_data_spec *spec,
                       rt_dataset *out, rt_err *err)
 {
-    csv_shape shape = { 0, 0 };
-    int rc = find_shape(t, first, label_col, &shape, err);
-    if (rc == RT_OK)
-        rc = rt_data_alloc(out, count_lines(first->start, t->end), shape.columns - 1, err);
+    csv_shape shape = { 0, 0, {0} };
+    int rc = find_shape(t, first, spec, &shape, err);
+    /* A valid row of C columns takes at least 2C-1 bytes plus its newline,
+     * so at most (L+1)/(2C) of the L bytes left can be valid rows: the row
+     * after them, if any, is bad and stops the loop below. Allocating for
+     * that many rather than for every line keeps a small file of many short
+     * lines under a wide first row from asking for rows x columns floats. */
+    int64_t rows = count_lines(first->start, t->end);
+    if (rc == RT_OK) {
+        int64_t fit = (int64_t)(t->end - first->start + 1) / (2 * shape.columns) + 1;
+        rc = rt_data_alloc_y(out, rows < fit ? rows : fit, shape.columns - shape.nt, shape.nt, err);
+    }
     csv_line l = *first;
     for (int64_t i = 0; rc == RT_OK && i < out->n; i++) {
-        rc = parse_row(t, &l, &shape, out->x + i * out->features, out->y + i, err);
+        rc = parse_row(t, &l, &shape, out->x + i * out->features, out->y + i * shape.nt, err);
         if (i + 1 < out->n)
             l = line_at(t, l.next, l.row + 1);
     }
+    if (rc == RT_OK && out->n < rows) /* cannot happen (see above); never drop rows silently */
+        rc = rt_errf(err, RT_BAD_INPUT, "%s:%lld: more rows than the file's size allows",
+                     t->path, (long long)l.row + 1);
     return rc;
 }
 
@@ -202,7 +257,7 @@ int rt_data_load_csv(const rt_data_spec *spec, rt_dataset *out, rt_err *err)
 {
     csv_text t = { spec->path, NULL, NULL };
     size_t len = 0;
-    int rc = read_whole_file(spec->path, &t.buf, &len, err);
+    int rc = read_whole_file(spec->path, spec->max_bytes, &t.buf, &len, err);
     if (rc != RT_OK)
         return rc;
     t.end = t.buf + len;
@@ -216,7 +271,7 @@ int rt_data_load_csv(const rt_data_spec *spec, rt_dataset *out, rt_err *err)
     else if (!first.start)
         rc = rt_errf(err, RT_BAD_INPUT, "%s: no data rows after the header", spec->path);
     else
-        rc = parse_rows(&t, &first, spec->label_col, out, err);
+        rc = parse_rows(&t, &first, spec, out, err);
     if (rc == RT_OK)
         snprintf(out->source, sizeof out->source, "%s", spec->path);
     free(t.buf);

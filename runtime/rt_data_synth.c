@@ -6,8 +6,14 @@
  *   theta = 4 j + 4 r + noise * randn, x = (r sin theta, r cos theta).
  * blobs: `classes` Gaussian clusters in `features` dimensions, centres
  *   uniform in [-10, 10]^features, standard deviation `noise` (1 if 0).
+ * moons: two interleaved half circles (scikit-learn's make_moons): class 0
+ *   at (cos t, sin t), class 1 at (1 - cos t, 0.5 - sin t), t evenly spaced
+ *   in [0, pi], plus Gaussian noise of standard deviation `noise`.
  * Sample i belongs to class i % classes, so every prefix (`limit`) is
- * balanced; the samples total `samples`. */
+ * balanced; the samples total `samples`.
+ * regression: `targets` outputs, each a linear function of `features`
+ *   inputs: x ~ N(0, 1), y = x . W + b + noise * N(0, 1), with W ~ N(0, 1)
+ *   and b uniform in [-1, 1] drawn first from the same stream. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,6 +96,72 @@ int rt_data_make_blobs(const rt_data_spec *spec, rt_dataset *out, rt_err *err)
     snprintf(out->source, sizeof out->source,
              "blobs(samples=%lld, classes=%lld, features=%lld, noise=%g, seed=%llu)",
              (long long)spec->samples, (long long)spec->classes, (long long)f, spec->noise,
+             (unsigned long long)spec->seed);
+    return RT_OK;
+}
+
+int rt_data_make_moons(const rt_data_spec *spec, rt_dataset *out, rt_err *err)
+{
+    rt_data_spec two = *spec;
+    two.classes = 2;
+    int rc = check_common("moons", &two, err);
+    if (rc == RT_OK)
+        rc = rt_data_alloc(out, spec->samples, 2, err);
+    if (rc != RT_OK)
+        return rc;
+    rt_rng rng;
+    rt_rng_seed(&rng, spec->seed, RT_STREAM_SYNTH);
+    const double pi = 3.14159265358979323846;
+    for (int64_t i = 0; i < out->n; i++) {
+        int64_t j = i % 2, k = i / 2, arm = class_size(out->n, 2, j);
+        double t = arm > 1 ? pi * (double)k / (double)(arm - 1) : 0;
+        double px = j == 0 ? cos(t) : 1.0 - cos(t), py = j == 0 ? sin(t) : 0.5 - sin(t);
+        out->x[2 * i] = (float)(px + spec->noise * rt_rng_normal(&rng));
+        out->x[2 * i + 1] = (float)(py + spec->noise * rt_rng_normal(&rng));
+        out->y[i] = (float)j;
+    }
+    snprintf(out->source, sizeof out->source, "moons(samples=%lld, noise=%g, seed=%llu)",
+             (long long)spec->samples, spec->noise, (unsigned long long)spec->seed);
+    return RT_OK;
+}
+
+int rt_data_make_regression(const rt_data_spec *spec, rt_dataset *out, rt_err *err)
+{
+    int64_t f = spec->features, t = spec->targets;
+    int rc = RT_OK;
+    if (spec->samples < 1 || f < 1 || t < 1 || f > 1000000 || t > 1000000)
+        rc = rt_errf(err, RT_BAD_INPUT, "regression: samples, features and targets must be at least 1 "
+                     "(got %lld, %lld, %lld)", (long long)spec->samples, (long long)f, (long long)t);
+    else if (!isfinite(spec->noise) || spec->noise < 0)
+        rc = rt_errf(err, RT_BAD_INPUT, "regression: noise must be a finite number >= 0, got %g", spec->noise);
+    if (rc == RT_OK)
+        rc = rt_data_alloc_y(out, spec->samples, f, t, err);
+    double *w = rc == RT_OK ? malloc((size_t)((f + 1) * t) * sizeof(double)) : NULL;
+    if (rc == RT_OK && !w)
+        rc = rt_errf(err, RT_FAILED, "regression: out of memory for the weights");
+    if (rc != RT_OK)
+        return rc;
+    rt_rng rng;
+    rt_rng_seed(&rng, spec->seed, RT_STREAM_SYNTH);
+    for (int64_t k = 0; k < f * t; k++)
+        w[k] = rt_rng_normal(&rng);
+    for (int64_t k = 0; k < t; k++)
+        w[f * t + k] = 2.0 * rt_rng_uniform(&rng) - 1.0;
+    for (int64_t i = 0; i < out->n; i++) {
+        float *x = out->x + i * f, *y = out->y + i * t;
+        for (int64_t d = 0; d < f; d++)
+            x[d] = (float)rt_rng_normal(&rng);
+        for (int64_t k = 0; k < t; k++) {
+            double v = w[f * t + k];
+            for (int64_t d = 0; d < f; d++)
+                v += x[d] * w[d * t + k];
+            y[k] = (float)(v + spec->noise * rt_rng_normal(&rng));
+        }
+    }
+    free(w);
+    snprintf(out->source, sizeof out->source,
+             "regression(samples=%lld, features=%lld, targets=%lld, noise=%g, seed=%llu)",
+             (long long)spec->samples, (long long)f, (long long)t, spec->noise,
              (unsigned long long)spec->seed);
     return RT_OK;
 }

@@ -23,6 +23,10 @@ typedef struct rt_experiment {
     const rt_setting *settings;   /* for the report */
     int nsettings;
     int64_t params;               /* trainable parameters (without padding) */
+    const struct rt_tensor *tensors; /* the parameters as named tensors (rt_safetensors.h):
+                                     written as init.safetensors; NULL: not written */
+    int ntensors;
+    const char *init_from;        /* NULL, or the safetensors file the parameters start from */
 } rt_experiment;
 
 typedef struct rt_run_opts {
