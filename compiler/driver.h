@@ -27,6 +27,7 @@ typedef struct options {
     int novr;
     int quiet;                   /* --quiet */
     int unoptimized;             /* -O0 (emit-llvm) */
+    int resolved;                /* --resolved (check): print as lrc explain does */
     const char *output;          /* -o BIN (build) */
     int portable;                /* --cpu portable (build); 0: native */
 } options;
@@ -59,5 +60,9 @@ int cmd_build(session *s);       /* cmd_build.c: a standalone binary */
 int cmd_check(session *s);
 int cmd_emit_llvm(session *s);
 int cmd_dump_ast(session *s);
+int cmd_explain(session *s);     /* cmd_explain.c: the resolved experiment as .lrf */
+/* Commands with their own arguments (several files or run directories). */
+int cmd_fmt_main(int argc, char **argv);       /* cmd_fmt.c */
+int cmd_compare_main(int argc, char **argv);   /* cmd_compare.c */
 
 #endif

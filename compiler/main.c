@@ -9,6 +9,7 @@
 
 #include "aot.h"
 #include "driver.h"
+#include "help.h"
 
 static const char usage[] =
     "usage: lrc <command> FILE.lrf [options]\n"
@@ -19,6 +20,10 @@ static const char usage[] =
     "  check      parse and check; print layers, shapes, parameters and memory\n"
     "  emit-llvm  print the generated LLVM module (optimised; -O0 for the raw one)\n"
     "  dump-ast   print the syntax tree\n"
+    "  explain    print the fully resolved experiment as a .lrf file (= check --resolved)\n"
+    "  fmt        rewrite .lrf files in the canonical layout: fmt [--check|--stdout] FILE...\n"
+    "  compare    compare run directories: compare RUN_DIR RUN_DIR... [--out FILE.svg]\n"
+    "  help       help COMMAND: the options of one command; help --man: the manual page\n"
     "\n"
     "options:\n"
     "  --out DIR          where `run` writes curve.csv and report.json\n"
@@ -27,6 +32,7 @@ static const char usage[] =
     "  --seed N           the same as --set sweep.seed=N\n"
     "  --quiet            print no summary and no progress\n"
     "  -O0                emit-llvm: the module before optimisation\n"
+    "  --resolved         check: print the resolved experiment (as explain does)\n"
     "  -o BIN             build: the binary to write\n"
     "  --cpu native|portable  build: code for this CPU (default) or any x86-64-v3\n"
     "  --help, --version\n"
@@ -67,6 +73,8 @@ static int parse_args(int argc, char **argv, options *o)
             o->quiet = 1;
         } else if (!strcmp(a, "-O0")) {
             o->unoptimized = 1;
+        } else if (!strcmp(a, "--resolved")) {
+            o->resolved = 1;
         } else if (!strcmp(a, "-o") && next) {
             o->output = argv[++i];
         } else if (!strcmp(a, "--cpu") && next) {
@@ -111,13 +119,23 @@ int main(int argc, char **argv)
     const char *env = getenv("LRC_STDLIB");
     if ((!env || !*env) && aot_exe_relative("../share/lrc/stdlib", stdlib, sizeof stdlib))
         setenv("LRC_STDLIB", stdlib, 1);
+    /* Commands that take several files or run directories parse their own arguments. */
+    if (argc >= 2 && !strcmp(argv[1], "fmt"))
+        return cmd_fmt_main(argc - 1, argv + 1);
+    if (argc >= 2 && !strcmp(argv[1], "compare"))
+        return cmd_compare_main(argc - 1, argv + 1);
+    if (argc >= 2 && !strcmp(argv[1], "help"))
+        return cmd_help_main(argc - 1, argv + 1);
     options opt = {0};
     if (!parse_args(argc, argv, &opt))
         return EXIT_BAD_INPUT;
     static const struct { const char *name; int (*fn)(session *); } commands[] = {
         {"run", cmd_run}, {"build", cmd_build}, {"check", cmd_check}, {"emit-llvm", cmd_emit_llvm}, {"dump-ast", cmd_dump_ast},
+        {"explain", cmd_explain},
     };
     int rc = -1;
+    if (opt.resolved && !strcmp(opt.command, "check"))
+        opt.command = "explain";
     session s = {.opt = &opt};
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(opt.command, commands[i].name))

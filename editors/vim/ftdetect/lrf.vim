@@ -1,0 +1,2 @@
+" editors/vim/ftdetect/lrf.vim — *.lrf files are lrc experiments.
+autocmd BufRead,BufNewFile *.lrf setfiletype lrf
