@@ -40,7 +40,10 @@ static int config_text(session *s, const aot_target *t, rt_buf *out)
     rt_config c = {0};
     c.x = (rt_experiment){.name = s->e.name, .data = s->e.data, .sweep = s->e.sweep, .settings = s->e.settings,
                           .nsettings = s->e.nsettings, .params = drv_params(p)};
-    if (absolute(&s->a, &c.x.data.path) || absolute(&s->a, &c.x.data.labels))
+    c.x.tensors = s->e.ntensors > 0 ? s->e.tensors : NULL;
+    c.x.ntensors = s->e.ntensors > 0 ? s->e.ntensors : 0;
+    c.x.init_from = s->e.init_from;
+    if (absolute(&s->a, &c.x.data.path) || absolute(&s->a, &c.x.data.labels) || absolute(&s->a, &c.x.init_from))
         return EXIT_BAD_INPUT;
     char overrides[2048], *src = realpath(s->opt->file, NULL);
     drv_overrides_text(s->opt, overrides, sizeof overrides);

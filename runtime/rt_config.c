@@ -28,6 +28,7 @@ typedef struct field {
 static const field fields[] = {
     {"name", F_STR, OFF(x.name), 0, 0},
     {"params", F_I64, OFF(x.params), 0, I64MAX},
+    {"init_from", F_STR, OFF(x.init_from), 0, 0},
     {"data.kind", F_INT, OFF(x.data.kind), RT_SRC_CSV, RT_SRC_MOONS},
     {"data.path", F_STR, OFF(x.data.path), 0, 0},
     {"data.labels", F_STR, OFF(x.data.labels), 0, 0},
@@ -155,6 +156,17 @@ int rt_config_write(const rt_config *c, rt_buf *b, rt_err *err)
         for (int k = 0; k < cl->n; k++)
             rt_buf_printf(b, "stop.insn %d %d %.17g\n", (int)cl->code[k].op, (int)cl->code[k].var, cl->code[k].num);
     }
+    for (int i = 0; i < c->x.ntensors && c->x.tensors; i++) {
+        const rt_tensor *t = &c->x.tensors[i];
+        if (t->rank < 1 || t->rank > RT_TENSOR_MAX_RANK)
+            return rt_errf(err, RT_FAILED, "tensor %d has rank %d", i, t->rank);
+        rt_buf_printf(b, "tensor %d %lld %d", t->rank, (long long)t->offset, t->permuted ? 1 : 0);
+        for (int k = 0; k < t->rank; k++)
+            rt_buf_printf(b, " %lld %d", (long long)t->shape[k], t->perm[k]);
+        rt_buf_printf(b, "\t");
+        put_escaped(b, t->name ? t->name : "");
+        rt_buf_printf(b, "\n");
+    }
     for (int i = 0; i < c->x.nsettings; i++) {
         const rt_setting *s = &c->x.settings[i];
         rt_buf_printf(b, "setting %d ", s->is_number ? 1 : 0);
@@ -176,6 +188,7 @@ typedef struct reader {
     rt_err *err;
     int line;
     int nsettings, capsettings;
+    int ntensors, captensors;
 } reader;
 
 static int bad(reader *r, const char *what, const char *key)
@@ -335,6 +348,47 @@ static int parse_insn(reader *r, char *val)
     return 0;
 }
 
+/* tensor RANK OFFSET PERMUTED (SHAPE PERM)...\tNAME */
+static int parse_tensor(reader *r, char *val)
+{
+    char *tab = strchr(val, '\t');
+    if (!tab)
+        return bad(r, "bad tensor", NULL);
+    *tab = '\0';
+    rt_tensor t = {0};
+    int used = 0, permuted = 0;
+    long long offset;
+    const char *p = val;
+    if (sscanf(p, "%d %lld %d%n", &t.rank, &offset, &permuted, &used) != 3 || t.rank < 1 ||
+        t.rank > RT_TENSOR_MAX_RANK || offset < 0 || (permuted != 0 && permuted != 1))
+        return bad(r, "bad tensor", NULL);
+    t.offset = offset;
+    t.permuted = permuted;
+    for (int k = 0; k < t.rank; k++) {
+        long long dim;
+        int perm, n = 0;
+        p += used;
+        if (sscanf(p, " %lld %d%n", &dim, &perm, &n) != 2 || dim < 0 || perm < 0 || perm >= t.rank)
+            return bad(r, "bad tensor shape", NULL);
+        t.shape[k] = dim;
+        t.perm[k] = perm;
+        used = n;
+    }
+    if (p[used] != '\0' || unescape(tab + 1))
+        return bad(r, "bad tensor", NULL);
+    t.name = tab + 1;
+    if (r->ntensors == r->captensors) {
+        int cap = r->captensors ? 2 * r->captensors : 16;
+        rt_tensor *a = realloc(r->c->tensors_, (size_t)cap * sizeof *a);
+        if (!a)
+            return rt_errf(r->err, RT_FAILED, "out of memory reading the configuration");
+        r->c->tensors_ = a;
+        r->captensors = cap;
+    }
+    r->c->tensors_[r->ntensors++] = t;
+    return 0;
+}
+
 static int parse_setting(reader *r, char *val)
 {
     char *tab = strchr(val, '\t');
@@ -379,6 +433,8 @@ static int parse_line(reader *r, char *line, unsigned char *seen)
         return parse_insn(r, val);
     if (!strcmp(line, "setting"))
         return parse_setting(r, val);
+    if (!strcmp(line, "tensor"))
+        return parse_tensor(r, val);
     for (size_t i = 0; i < NFIELDS; i++)
         if (!strcmp(line, fields[i].key)) {
             if (seen[i])
@@ -433,6 +489,8 @@ int rt_config_read(const char *text, size_t len, rt_config *c, rt_err *err)
                 return rt_errf(err, RT_BAD_INPUT, "embedded configuration lacks '%s'", required[k]);
     c->x.settings = c->settings_;
     c->x.nsettings = r.nsettings;
+    c->x.tensors = c->tensors_;
+    c->x.ntensors = r.ntensors;
     return 0;
 }
 
@@ -440,6 +498,8 @@ void rt_config_free(rt_config *c)
 {
     free(c->text_);
     free(c->settings_);
+    free(c->tensors_);
+    c->tensors_ = NULL;
     c->text_ = NULL;
     c->settings_ = NULL;
 }

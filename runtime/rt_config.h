@@ -3,7 +3,8 @@
  * generated module defines, runtime/lrc_abi.h) and the binary's main can
  * read it back: the data spec, the sweep with its stop programs, the
  * settings for the report, the model's sizes, and the provenance known at
- * build time (source hash, versions, target CPU and features).
+ * build time (source hash, versions, target CPU and features), and the
+ * parameters as named tensors (for init.safetensors and `init from`).
  *
  * The format is versioned line-oriented text, one `key value` per line,
  * strings escaped (\\ \n \t \r \xHH), doubles as %.17g (exact round trip),
@@ -28,6 +29,7 @@
 #include "rt_err.h"
 #include "rt_report.h"
 #include "rt_run.h"
+#include "rt_safetensors.h"
 
 #define RT_CONFIG_VERSION 1
 
@@ -44,6 +46,7 @@ typedef struct rt_config {
     /* owned by rt_config_read */
     char *text_;
     rt_setting *settings_;
+    rt_tensor *tensors_;
 } rt_config;
 
 /* Appends the configuration as text to `out`. Returns 0, or RT_FAILED when

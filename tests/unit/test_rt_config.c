@@ -21,6 +21,11 @@ static const rt_setting settings[] = {
     {"odd\tkey", "line\nbreak \\ back\x01slash", 0},
 };
 
+static const rt_tensor tensors[] = {
+    {.name = "0.weight", .rank = 2, .shape = {128, 64}, .offset = 0, .permuted = 1, .perm = {1, 0}},
+    {.name = "0.bias", .rank = 1, .shape = {128}, .offset = 8192, .permuted = 0, .perm = {0}},
+};
+
 static void fill(rt_config *c)
 {
     memset(c, 0, sizeof *c);
@@ -55,6 +60,9 @@ static void fill(rt_config *c)
     sw->stop.clause[1].code[0] = (rt_insn){RT_OP_VAR, RT_VAR_RATE, 0};
     c->x.settings = settings;
     c->x.nsettings = 3;
+    c->x.tensors = tensors;
+    c->x.ntensors = 2;
+    c->x.init_from = "/w/init weights.safetensors";
     snprintf(c->prov.source_sha256, sizeof c->prov.source_sha256, "%064d", 7);
     c->prov.source_path = "/src/digits mlp.lrf";
     c->prov.overrides = "";
@@ -130,6 +138,16 @@ static void test_round_trip(void **state)
         assert_string_equal(out.x.settings[i].value, settings[i].value);
         assert_int_equal(out.x.settings[i].is_number, settings[i].is_number);
     }
+    assert_int_equal(out.x.ntensors, 2);
+    for (int i = 0; i < 2; i++) {
+        assert_string_equal(out.x.tensors[i].name, tensors[i].name);
+        assert_int_equal(out.x.tensors[i].rank, tensors[i].rank);
+        assert_int_equal(out.x.tensors[i].offset, tensors[i].offset);
+        assert_int_equal(out.x.tensors[i].permuted, tensors[i].permuted);
+        assert_memory_equal(out.x.tensors[i].shape, tensors[i].shape, sizeof tensors[i].shape);
+        assert_memory_equal(out.x.tensors[i].perm, tensors[i].perm, sizeof tensors[i].perm);
+    }
+    assert_string_equal(out.x.init_from, "/w/init weights.safetensors");
     assert_string_equal(out.prov.source_sha256, in.prov.source_sha256);
     assert_string_equal(out.prov.source_path, "/src/digits mlp.lrf");
     assert_string_equal(out.prov.overrides, "");
@@ -204,6 +222,7 @@ static void test_refused(void **state)
     expect_refused("lrc-config 1\nname a\\qb\nend\n", "bad escape");
     expect_refused("lrc-config 1\nname x\nend\n", "lacks 'data.kind'");
     expect_refused("lrc-config 1\nname x\nname y\nend\n", "repeated key name");
+    expect_refused("lrc-config 1\ntensor 9 0 0\tw\nend\n", "bad tensor");
     rt_buf_free(&b);
 }
 
