@@ -105,6 +105,7 @@ if cmake --install "$builddir" --prefix "$tmp/prefix" >"$tmp/install.log" 2>&1; 
 for f in bin/lrc lib/lrc/liblrc_runtime.a lib/lrc/liblrc_standalone.a share/lrc/stdlib/std/sweeps.lrf; do
   [ -e "$tmp/prefix/$f" ] && ok || bad "not installed: $f"
 done
+if [ -e "$src/docs/lrc.1" ]; then [ -e "$tmp/prefix/share/man/man1/lrc.1" ] && ok || bad "man page not installed"; fi
 # the installed lrc reads its own stdlib: a preset that exists only there
 printf 'sweep only_installed {\n  start_rate 1e-6\n  end_rate 1\n  steps 40\n}\n' >"$tmp/prefix/share/lrc/stdlib/std/only_installed.lrf"
 sed -e 's#import "std/sweeps"#import "std/only_installed"#' -e 's#^sweep = fastai {#sweep = only_installed {#' \
