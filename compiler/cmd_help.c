@@ -75,7 +75,8 @@ static const help_cmd help_cmds[] = {
     {"fmt", "fmt [--check | --stdout] FILE.lrf...",
      "rewrite .lrf files in the canonical layout, keeping every comment",
      "Rewrites each file in one canonical layout: two spaces per block level, one statement per line, single "
-     "spaces between values, ', ' where a comma was written, '}' on its own line, numbers and strings as "
+     "spaces between values, ', ' where a comma was written, '}' on its own line (a nested block of simple "
+     "statements, like a layer's { init he }, stays on one line), numbers and strings as "
      "spelt, stop expressions with single spaces around operators and only the parentheses they need, at "
      "most one blank line between statements, nothing aligned. Every comment is kept. Formatting is "
      "idempotent and never changes what the file means. A file with a syntax error is not rewritten: its "

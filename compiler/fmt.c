@@ -207,6 +207,40 @@ static void fmt_expr(fmt_ctx *c, const ast_expr *e, int min)
 /* ---- statements --------------------------------------------------------------- */
 
 static void fmt_stmts(fmt_ctx *c, ast_stmt *const *stmts, int n, int level, uint32_t begin, uint32_t end);
+static void fmt_stmt(fmt_ctx *c, const ast_stmt *s, int level);
+
+/* A nested block (e.g. `dense 64 relu { init he }`) is written on one line,
+ * `{ a 1; b 2 }`, when its statements have no blocks, no line breaks inside
+ * brackets and no comments, and the line stays within 100 columns. */
+static int fmt_inline_body(fmt_ctx *c, const ast_stmt *s)
+{
+    if (s->nbody == 0 || (c->ci < c->ncm && c->cm[c->ci].span.begin < s->span.end))
+        return 0;
+    size_t mark = c->out.len, line = mark;
+    while (line > 0 && c->out.data[line - 1] != '\n')
+        line--;
+    rt_buf_printf(&c->out, " { ");
+    for (int i = 0; i < s->nbody; i++) {
+        const ast_stmt *b = s->body[i];
+        if (b->has_body || b->kind == AST_STOP || fmt_newline_between(c, b->span.begin, b->span.end))
+            goto undo;
+        rt_buf_printf(&c->out, "%s", i ? "; " : "");
+        fmt_stmt(c, b, 0);
+        c->out.len--; /* the newline fmt_stmt ended it with */
+        c->out.data[c->out.len] = '\0';
+    }
+    rt_buf_printf(&c->out, " }");
+    if (c->out.oom || c->out.len - line > 100)
+        goto undo;
+    fmt_end_line(c, s->span.end);
+    return 1;
+undo:
+    if (c->out.data) {
+        c->out.len = mark;
+        c->out.data[mark] = '\0';
+    }
+    return 0;
+}
 
 static void fmt_stmt(fmt_ctx *c, const ast_stmt *s, int level)
 {
@@ -246,6 +280,8 @@ static void fmt_stmt(fmt_ctx *c, const ast_stmt *s, int level)
     uint32_t brace = head_end;
     while (brace < s->span.end && c->text[brace] != '{')
         brace++;
+    if (level > 0 && fmt_inline_body(c, s)) /* a layer's settings: one line */
+        return;
     rt_buf_printf(&c->out, " {");
     fmt_end_line(c, brace + 1);
     fmt_stmts(c, s->body, s->nbody, level + 1, brace + 1, s->span.end - 1);

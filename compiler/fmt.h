@@ -3,7 +3,9 @@
  *
  * The layout: two spaces per block level, one statement per line, single
  * spaces between values, `, ` where the user wrote a comma, `key ... {` with
- * the body indented and `}` on its own line, numbers and strings as spelt,
+ * the body indented and `}` on its own line (a nested block of simple
+ * statements without comments, like a layer's `{ init he }`, stays on one
+ * line: `{ a 1; b 2 }`, up to 100 columns), numbers and strings as spelt,
  * stop expressions with single spaces around operators and only the
  * parentheses the tree needs, at most one blank line between statements, no
  * alignment. End-of-line comments follow their line after two spaces;

@@ -83,8 +83,17 @@ static void test_one_line_blocks_and_semicolons(void **state)
     check_fmt("optimizer sgd { momentum 0.9 }\n", "optimizer sgd {\n  momentum 0.9\n}\n");
     check_fmt("optimizer adam { beta1 0.8; beta2 0.99 };loss mse",
               "optimizer adam {\n  beta1 0.8\n  beta2 0.99\n}\nloss mse\n");
+    /* nested blocks of simple statements stay on (or move to) one line */
     check_fmt("network n { input 2; dense 3 { init he } }\n",
-              "network n {\n  input 2\n  dense 3 {\n    init he\n  }\n}\n");
+              "network n {\n  input 2\n  dense 3 { init he }\n}\n");
+    check_fmt("network n {\n  conv2d 6 5 {\n    padding 2\n    stride 1\n  }  # c\n}\n",
+              "network n {\n  conv2d 6 5 { padding 2; stride 1 }  # c\n}\n");
+    /* ... but not with a comment inside, a nested block or past 100 columns */
+    check_fmt("network n {\n  dense 3 {\n    init he  # why\n  }\n}\n",
+              "network n {\n  dense 3 {\n    init he  # why\n  }\n}\n");
+    check_fmt("a {\n  b {\n    c { d 1 }\n  }\n}\n", "a {\n  b {\n    c { d 1 }\n  }\n}\n");
+    check_fmt("a {\n  b { c \"01234567890123456789012345678901234567890123456789\"; d \"01234567890123456789012345678901234567890123456789\" }\n}\n",
+              "a {\n  b {\n    c \"01234567890123456789012345678901234567890123456789\"\n    d \"01234567890123456789012345678901234567890123456789\"\n  }\n}\n");
     check_fmt("dataset d = spirals {}\n", "dataset d = spirals {\n}\n");
 }
 
