@@ -2,8 +2,12 @@
  * and helpers the commands share. */
 #include "driver.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
 #include "rt_report.h"
 
@@ -26,6 +30,82 @@ static void print_data_error(const rt_data_spec *spec, const rt_err *err)
     fprintf(stderr, "lrc: error: %s\n", err->msg);
 }
 
+/* ---- memory bounds ------------------------------------------------------- */
+
+int64_t drv_default_max_memory(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    if (pages <= 0 || page <= 0)
+        return (int64_t)8 << 30; /* unknown: a modest machine */
+    return (int64_t)((double)pages * (double)page * 0.75);
+}
+
+int64_t drv_parse_size(const char *text)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (end == text || errno || !(v > 0))
+        return 0;
+    if (!strcmp(end, "%"))
+        return v <= 100 ? (int64_t)(v / 100 * (double)drv_default_max_memory() / 0.75) : 0;
+    static const char *const suffix[] = {"", "b", "k", "kb", "kib", "m", "mb", "mib",
+                                         "g", "gb", "gib", "t", "tb", "tib"};
+    static const int power[] = {0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4};
+    int k = 0, n = (int)(sizeof suffix / sizeof suffix[0]);
+    while (k < n && strcasecmp(end, suffix[k]) != 0)
+        k++;
+    if (k == n)
+        return 0;
+    for (int i = 0; i < power[k]; i++)
+        v *= 1024;
+    return v < 1 || v > 0x1p62 ? 0 : (int64_t)v;
+}
+
+static void print_bytes(char *buf, size_t len, double bytes)
+{
+    static const char *const unit[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    int u = 0;
+    while (bytes >= 1024 && u < 6) {
+        bytes /= 1024;
+        u++;
+    }
+    snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", bytes, unit[u]);
+}
+
+/* The model's memory: its float block (parameters, gradients, optimizer
+ * state, activations) and the x/y buffers of one batch, for every test that
+ * runs at the same time (--seeds). Refused, at the network's biggest layer,
+ * when it is more than the limit; returns the bytes it takes. */
+static double check_model_memory(session *s, int64_t limit)
+{
+    const plan *p = &s->e.net;
+    double one = ((double)p->mem_floats + (double)p->batch * (double)(p->in + p->y_floats)) * sizeof(float);
+    int64_t at_once = s->e.sweep.seeds > 1 ? s->e.sweep.seeds : 1;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    int64_t threads = s->opt->threads > 0 ? s->opt->threads : cores > 0 ? cores : 1;
+    if (at_once > threads)
+        at_once = threads;
+    double need = one * (double)at_once;
+    if (need <= (double)limit || p->nlayers < 1)
+        return need;
+    int big = 0;
+    for (int i = 1; i < p->nlayers; i++)
+        if ((double)p->layers[i].in * (double)p->layers[i].out
+            > (double)p->layers[big].in * (double)p->layers[big].out)
+            big = i;
+    char nb[32], lb[32];
+    print_bytes(nb, sizeof nb, need);
+    print_bytes(lb, sizeof lb, (double)limit);
+    diag_error(&s->d, p->layers[big].span,
+               "this network needs %s (parameters, gradients, optimizer state and activations for "
+               "batch %lld%s), more than the memory limit of %s",
+               nb, (long long)p->batch, at_once > 1 ? ", for each test running at once" : "", lb);
+    diag_note(&s->d, p->layers[big].span, "this is its largest layer; make the layers or the batch smaller, "
+              "or raise the limit with --max-memory SIZE");
+    return -1;
+}
+
 int drv_front(session *s, int need_data)
 {
     diag_init(&s->d, &s->ls.srcs, stderr);
@@ -35,10 +115,23 @@ int drv_front(session *s, int need_data)
         return EXIT_BAD_INPUT;
     if (!need_data)
         return 0;
+    int64_t limit = s->opt->max_memory > 0 ? s->opt->max_memory : drv_default_max_memory();
+    double model = check_model_memory(s, limit);
+    if (model < 0)
+        return EXIT_BAD_INPUT;
+    /* The data set gets what the model leaves (at least one byte: a limit). */
+    s->e.data.max_bytes = (double)limit - model >= 1 ? (int64_t)((double)limit - model) : 1;
     rt_err err = {0};
     if (rt_data_load(&s->e.data, &s->data, &err) != 0) {
         print_data_error(&s->e.data, &err);
         diag_note(&s->d, s->e.data_span, "while reading the dataset defined here");
+        if (strstr(err.msg, "(--max-memory)")) {
+            char lb[32], mb[32];
+            print_bytes(lb, sizeof lb, (double)limit);
+            print_bytes(mb, sizeof mb, model);
+            fprintf(stderr, "lrc: note: the memory limit is %s%s; the network takes %s of it\n", lb,
+                    s->opt->max_memory > 0 ? "" : " (75%% of RAM)", mb);
+        }
         return err.code == RT_FAILED ? EXIT_RUN_FAILED : EXIT_BAD_INPUT;
     }
     if (sema_check_data(&s->e, &s->data, &s->d) > 0)

@@ -30,6 +30,7 @@ typedef struct options {
     int resolved;                /* --resolved (check): print as lrc explain does */
     const char *output;          /* -o BIN (build) */
     int portable;                /* --cpu portable (build); 0: native */
+    int64_t max_memory;          /* --max-memory in bytes; 0: drv_default_max_memory() */
 } options;
 
 typedef struct session {
@@ -51,6 +52,12 @@ int64_t drv_params(const plan *p);
 double  drv_seconds_since(const struct timespec *t0);
 /* SHA-256 of the main file and its imports, in load order. */
 void    drv_hash_sources(const load_set *ls, char out[65]);
+/* --max-memory SIZE: bytes, with an optional K/M/G/T suffix (powers of
+ * 1024; "KiB", "MB", ... are accepted too) or a share of the machine's RAM
+ * ("50%"). Returns 0 when SIZE is not one. */
+int64_t drv_parse_size(const char *text);
+/* The default limit: three quarters of the machine's physical memory. */
+int64_t drv_default_max_memory(void);
 /* The --set options as one line ("" for none). */
 void    drv_overrides_text(const options *o, char *buf, size_t len);
 

@@ -3,6 +3,7 @@
  *   load (imports) -> sema (checks) -> data -> plan -> codegen + JIT -> range test -> outputs
  * Exit codes: 0 success, 1 the run failed, 2 bad input (with its location),
  * 130/143 interrupted by SIGINT/SIGTERM (what was measured is written). */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,8 @@ static const char usage[] =
     "                     (default: runs/<name>-<date>-<time>/)\n"
     "  --set KIND.KEY=V   override a setting, e.g. --set sweep.start_rate=1e-6\n"
     "  --seed N           the same as --set sweep.seed=N\n"
+    "  --max-memory SIZE  refuse a network + data set needing more (512M, 2G, 50%;\n"
+    "                     default: 75% of RAM)\n"
     "  --quiet            print no summary and no progress\n"
     "  -O0                emit-llvm: the module before optimisation\n"
     "  --resolved         check: print the resolved experiment (as explain does)\n"
@@ -69,6 +72,13 @@ static int parse_args(int argc, char **argv, options *o)
                 return 0;
         } else if (!strcmp(a, "--seed") && next && o->novr < DRV_MAX_OVERRIDES) {
             o->ovr[o->novr++] = (sema_override){strdup("sweep.seed"), argv[++i]};
+        } else if (!strcmp(a, "--max-memory") && next) {
+            o->max_memory = drv_parse_size(argv[++i]);
+            if (o->max_memory <= 0) {
+                fprintf(stderr, "lrc: error: --max-memory takes a size such as 512M, 2G, 1.5GiB or 50%%, "
+                        "got '%s'\n", argv[i]);
+                return 0;
+            }
         } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
             o->quiet = 1;
         } else if (!strcmp(a, "-O0")) {
@@ -105,6 +115,9 @@ static int parse_args(int argc, char **argv, options *o)
 
 int main(int argc, char **argv)
 {
+    /* Past a file-size limit (ulimit -f) write(2) should fail with EFBIG and
+     * be reported like a full disk, not kill lrc with SIGXFSZ. */
+    signal(SIGXFSZ, SIG_IGN);
     if (argc == 2 && (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version"))) {
         printf("lrc %s (LLVM %s)\n", LRC_VERSION, LRC_LLVM_VERSION_STRING);
         return 0;

@@ -140,6 +140,11 @@ static char *read_all(FILE *fp, size_t *len)
         n += got;
         if (got == 0)
             break;
+        if (n > SRC_MAX_BYTES) {       /* e.g. import "/dev/zero": stop before memory does */
+            free(buf);
+            errno = EFBIG;
+            return NULL;
+        }
     }
     if (ferror(fp)) {
         int e = errno ? errno : EIO;

@@ -29,8 +29,12 @@ typedef struct src_set {
     int n, cap;
 } src_set;
 
+/* The largest source file read (a .lrf file is a few KiB; this bounds
+ * what `import "/dev/zero"` or a huge file can cost). */
+#define SRC_MAX_BYTES ((size_t)16 << 20)
+
 /* Adds a file read from disk; returns its id, or -1 (errno set) when it
- * cannot be read. */
+ * cannot be read, EFBIG when it is larger than SRC_MAX_BYTES. */
 int  src_add_file(src_set *s, const char *path, const char *abspath);
 /* Adds an in-memory text (e.g. "--set sweep.start_rate=1e-6"). */
 int  src_add_text(src_set *s, const char *name, const char *text);

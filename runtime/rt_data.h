@@ -45,20 +45,25 @@ typedef struct rt_data_spec {
     double scale;            /* multiply every feature (1 = unchanged) */
     int standardize;         /* then per-feature zero mean, unit variance */
     uint64_t seed;           /* synthetic generators draw from (seed, RT_STREAM_SYNTH) */
+    double split;            /* fraction held out, never trained on (rt_data_split); 0 = none */
+    int64_t max_bytes;       /* refuse (before allocating) a data set, or a CSV text, larger
+                                than this many bytes (lrc's --max-memory); 0 = no limit */
 } rt_data_spec;
 
 typedef struct rt_dataset {
     int64_t n;               /* samples */
     int64_t features;        /* floats per sample */
-    int64_t classes;         /* 1 + the largest label (0 for no integer labels) */
-    int labels_integral;     /* targets == 1 and every y is a non-negative integer */
-    float *x;                /* [n][features], row-major */
     int rank;                /* dimensions of one sample: 1, or 2-3 for an image ([h, w(, c)]) */
     int64_t shape[4];        /* the sample's shape; its product is `features` */
     int64_t targets;         /* floats of y per sample (1: a class index or one target) */
     int64_t dropped;         /* rows dropped for non-finite values (drop_nonfinite) */
+    int64_t classes;         /* 1 + the largest label (0 for no integer labels) */
+    int labels_integral;     /* targets == 1 and every y is a non-negative integer */
+    float *x;                /* [n][features], row-major */
     float *y;                /* [n][targets] */
     char source[512];        /* what was read, for reports (e.g. the path) */
+    int64_t max_bytes;       /* the spec's limit, set by rt_data_load before the loader
+                                runs: rt_data_alloc refuses a larger data set */
 } rt_dataset;
 
 int  rt_data_load(const rt_data_spec *spec, rt_dataset *out, rt_err *err);

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <zlib.h>
 #include "rt_data_internal.h"
 
@@ -106,7 +107,18 @@ static int open_idx(idx_file *idx, rt_err *err)
         return rt_errf(err, RT_BAD_INPUT, "%s: cannot open: %s", idx->path,
                        errno ? strerror(errno) : "out of memory");
     gzbuffer(idx->f, GZ_BUFFER);
-    return read_header(idx, err);
+    int rc = read_header(idx, err);
+    /* A plain (not gzipped) file must hold what its header announces: say
+     * so before the caller allocates for it, so that a short file with a
+     * hostile header cannot ask for gigabytes. */
+    struct stat st;
+    uint64_t header = 4 + 4 * (uint64_t)idx->ndims;
+    if (rc == RT_OK && gzdirect(idx->f) && stat(idx->path, &st) == 0 && S_ISREG(st.st_mode)
+        && (uint64_t)st.st_size < header + idx->data_bytes)
+        return rt_errf(err, RT_BAD_INPUT, "%s: truncated: expected %llu bytes of %s data, found %llu",
+                       idx->path, (unsigned long long)idx->data_bytes, idx->what,
+                       (unsigned long long)st.st_size - header);
+    return rc;
 }
 
 /* Streams the data after the header into dst as floats; it must be exactly

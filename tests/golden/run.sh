@@ -2,6 +2,7 @@
 # Golden diagnostics: `lrc check` on every bad input in this folder must exit
 # with code 2 and print exactly the message in the matching .expected file.
 # Run from this folder so the paths in messages are short and stable.
+# NAME.args may hold options for that case's command line.
 #   run.sh LRC DIR          check every case
 #   run.sh LRC DIR --update rewrite the .expected files (review the diff!)
 set -u
@@ -10,7 +11,9 @@ cd "$dir" || exit 1
 pass=0; fail=0
 for f in *.lrf; do
   name=${f%.lrf}
-  actual=$(LRC_STDLIB="$dir/../../stdlib" "$lrc" check "$f" 2>&1 >/dev/null); code=$?
+  # NAME.args, when present, holds extra options (e.g. --max-memory 1G).
+  args=(); [ -f "$name.args" ] && read -r -a args < "$name.args"
+  actual=$(LRC_STDLIB="$dir/../../stdlib" "$lrc" check "$f" "${args[@]}" 2>&1 >/dev/null); code=$?
   if [ "$update" = "--update" ]; then
     printf '%s\n' "$actual" > "$name.expected"
   fi
