@@ -18,8 +18,8 @@
 #include <string.h>
 
 static const char *const kind_names[] = {"dataset", "network", "loss", "optimizer", "sweep", NULL};
-static const char *const builtin_optimizers[] = {"sgd", "adam", NULL};
-static const char *const builtin_losses[] = {"cross_entropy", "mse", NULL};
+static const char *const builtin_optimizers[] = {"sgd", "adam", "adamw", "rmsprop", "adagrad", NULL};
+static const char *const builtin_losses[] = {"cross_entropy", "mse", "mae", "huber", "binary_cross_entropy", NULL};
 
 static int in_list(const char *name, const char *const *list)
 {
@@ -154,7 +154,8 @@ static void apply_base(sema_ctx *c, sema_def *d, sema_block *b, const ast_expr *
         diag_error(c->d, base->span, "unknown %s '%s' (did you mean '%s'?)", kind, base->text, near);
     else if (d->kind == K_OPTIMIZER || d->kind == K_LOSS)
         diag_error(c->d, base->span, "unknown %s '%s' (expected %s)", kind, base->text,
-                   d->kind == K_LOSS ? "cross_entropy or mse" : "sgd, adam or a preset from an import");
+                   d->kind == K_LOSS ? "cross_entropy, mse, mae, huber or binary_cross_entropy"
+                                      : "sgd, adam, adamw, rmsprop, adagrad or a preset from an import");
     else
         diag_error(c->d, base->span, "unknown %s preset '%s' (is its file imported?)", kind, base->text);
 }
@@ -201,7 +202,7 @@ static void set_or_replace(sema_ctx *c, sema_block *b, const ast_stmt *s)
 
 static int is_layer(sema_kind k, const ast_stmt *s)
 {
-    return k == K_NETWORK && (strcmp(s->key, "input") == 0 || strcmp(s->key, "dense") == 0);
+    return k == K_NETWORK && sema_is_layer_key(s->key);
 }
 
 static void apply_stmt(sema_ctx *c, sema_block *b, const ast_stmt *s)
@@ -427,7 +428,8 @@ int sema_check(arena *a, load_set *ls, const sema_override *ovr, int novr, diag 
     for (int k = K_LOSS; k <= K_OPTIMIZER; k++)
         if (blocks[k] && !blocks[k]->builtin && !blocks[k]->failed) {
             diag_error(d, blocks[k]->span, "this %s names no %s", kind_names[k],
-                       k == K_LOSS ? "loss (cross_entropy or mse)" : "algorithm (sgd or adam)");
+                       k == K_LOSS ? "loss (cross_entropy, mse, mae, huber or binary_cross_entropy)"
+                                   : "algorithm (sgd, adam, adamw, rmsprop or adagrad)");
             blocks[k] = NULL;
         }
     check_presets(&c, blocks);
@@ -437,12 +439,12 @@ int sema_check(arena *a, load_set *ls, const sema_override *ovr, int novr, diag 
     for (int i = 0; i < c.settings.n; i++)
         out->settings[i] = *(rt_setting *)c.settings.items[i];
     out->nsettings = c.settings.n;
-    if (diag_errors(d) == before)
+    if (diag_errors(d) == before) {
         plan_layout(&out->net);
-    return diag_errors(d) - before;
-}
         sema_check_weights(a, d, out);
     }
+    return diag_errors(d) - before;
+}
 
 int sema_check_data(const sema_experiment *e, const rt_dataset *data, diag *d)
 {

@@ -12,12 +12,16 @@ static const char *home_of(const char *key, const char **spelt)
 {
     static const struct { const char *key, *home; } homes[] = {
         {"batch", "the dataset"}, {"shuffle", "the dataset"}, {"scale", "the dataset"},
-        {"momentum", "an sgd optimizer"}, {"nesterov", "an sgd optimizer"}, {"beta1", "an adam optimizer"},
+        {"momentum", "an sgd or rmsprop optimizer"}, {"nesterov", "an sgd optimizer"}, {"beta1", "an adam optimizer"},
         {"beta2", "an adam optimizer"}, {"eps", "an adam optimizer"}, {"weight_decay", "the optimizer"},
         {"start_rate", "the sweep"}, {"end_rate", "the sweep"}, {"decay_rate", "the sweep"},
         {"decay_steps", "the sweep"}, {"steps", "the sweep"}, {"smooth", "the sweep"}, {"suggest", "the sweep"},
         {"dense", "a network"}, {"input", "a network"}, {"header", "a csv dataset"}, {"label", "a csv dataset"},
         {"samples", "a synthetic dataset"}, {"classes", "a synthetic dataset"}, {"noise", "a synthetic dataset"},
+        {"alpha", "an rmsprop optimizer"}, {"clip_norm", "the optimizer"}, {"delta", "a huber loss"},
+        {"conv2d", "a network"}, {"maxpool", "a network"}, {"avgpool", "a network"}, {"dropout", "a network"},
+        {"batchnorm", "a network"}, {"flatten", "a network"}, {"stride", "a conv2d or pooling layer"},
+        {"padding", "a conv2d layer"}, {"lr_mult", "a dense, conv2d or batchnorm layer"},
     };
     const char *keys[sizeof homes / sizeof homes[0] + 1];
     size_t n = sizeof homes / sizeof homes[0];
