@@ -27,6 +27,8 @@ typedef struct options {
     int novr;
     int quiet;                   /* --quiet */
     int unoptimized;             /* -O0 (emit-llvm) */
+    int threads;                 /* --threads (run, grid): 0 = every core */
+    const char *rates;           /* --rates (grid) */
     int resolved;                /* --resolved (check): print as lrc explain does */
     const char *output;          /* -o BIN (build) */
     int portable;                /* --cpu portable (build); 0: native */
@@ -63,6 +65,9 @@ void    drv_overrides_text(const options *o, char *buf, size_t len);
 
 /* The commands. */
 int cmd_run(session *s);
+int cmd_grid(session *s);        /* cmd_grid.c: range test vs fixed rates */
+/* cmd_run.c: compile and hand the experiment to rt_run (grid: also the grid). */
+int drv_run(session *s, int grid);
 int cmd_build(session *s);       /* cmd_build.c: a standalone binary */
 int cmd_check(session *s);
 int cmd_emit_llvm(session *s);

@@ -21,6 +21,7 @@ static const char usage[] =
     "  check      parse and check; print layers, shapes, parameters and memory\n"
     "  emit-llvm  print the generated LLVM module (optimised; -O0 for the raw one)\n"
     "  dump-ast   print the syntax tree\n"
+    "  grid       the range test, then fixed rates for fixed steps from the same weights\n"
     "  explain    print the fully resolved experiment as a .lrf file (= check --resolved)\n"
     "  fmt        rewrite .lrf files in the canonical layout: fmt [--check|--stdout] FILE...\n"
     "  compare    compare run directories: compare RUN_DIR RUN_DIR... [--out FILE.svg]\n"
@@ -31,6 +32,9 @@ static const char usage[] =
     "                     (default: runs/<name>-<date>-<time>/)\n"
     "  --set KIND.KEY=V   override a setting, e.g. --set sweep.start_rate=1e-6\n"
     "  --seed N           the same as --set sweep.seed=N\n"
+    "  --seeds N          N tests on seed, seed+1, ... in parallel (= --set sweep.seeds=N)\n"
+    "  --threads N        run: at most N threads for the seeds (default: all cores)\n"
+    "  --rates LIST       grid: 1e-4,1e-3,0.01 or FROM:TO:xFACTOR (1e-4:1:x10)\n"
     "  --max-memory SIZE  refuse a network + data set needing more (512M, 2G, 50%;\n"
     "                     default: 75% of RAM)\n"
     "  --quiet            print no summary and no progress\n"
@@ -72,6 +76,12 @@ static int parse_args(int argc, char **argv, options *o)
                 return 0;
         } else if (!strcmp(a, "--seed") && next && o->novr < DRV_MAX_OVERRIDES) {
             o->ovr[o->novr++] = (sema_override){strdup("sweep.seed"), argv[++i]};
+        } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
+            o->quiet = 1;
+        } else if (!strcmp(a, "-O0")) {
+            o->unoptimized = 1;
+        } else if (!strcmp(a, "--seeds") && next && o->novr < DRV_MAX_OVERRIDES) {
+            o->ovr[o->novr++] = (sema_override){strdup("sweep.seeds"), argv[++i]};
         } else if (!strcmp(a, "--max-memory") && next) {
             o->max_memory = drv_parse_size(argv[++i]);
             if (o->max_memory <= 0) {
@@ -79,10 +89,16 @@ static int parse_args(int argc, char **argv, options *o)
                         "got '%s'\n", argv[i]);
                 return 0;
             }
-        } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
-            o->quiet = 1;
-        } else if (!strcmp(a, "-O0")) {
-            o->unoptimized = 1;
+        } else if (!strcmp(a, "--threads") && next) {
+            char *end;
+            long t = strtol(argv[++i], &end, 10);
+            if (*end || t < 1 || t > 1024) {
+                fprintf(stderr, "lrc: error: --threads takes a number from 1 to 1024, got '%s'\n", argv[i]);
+                return 0;
+            }
+            o->threads = (int)t;
+        } else if (!strcmp(a, "--rates") && next) {
+            o->rates = argv[++i];
         } else if (!strcmp(a, "--resolved")) {
             o->resolved = 1;
         } else if (!strcmp(a, "-o") && next) {
@@ -144,7 +160,7 @@ int main(int argc, char **argv)
         return EXIT_BAD_INPUT;
     static const struct { const char *name; int (*fn)(session *); } commands[] = {
         {"run", cmd_run}, {"build", cmd_build}, {"check", cmd_check}, {"emit-llvm", cmd_emit_llvm}, {"dump-ast", cmd_dump_ast},
-        {"explain", cmd_explain},
+        {"explain", cmd_explain}, {"grid", cmd_grid},
     };
     int rc = -1;
     if (opt.resolved && !strcmp(opt.command, "check"))

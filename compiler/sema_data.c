@@ -133,7 +133,7 @@ void sema_build_dataset(sema_ctx *c, const sema_block *b, rt_data_spec *out, int
     static const char *const moons_keys[] = {"samples", "noise", "seed", "one_hot", "limit", "scale",
                                              "standardize", "batch", "shuffle", "split", NULL};
     static const char *const synth_keys[] = {"samples", "classes", "features", "noise", "seed", "limit",
-                                             "scale", "standardize", "batch", "shuffle", NULL};
+                                             "scale", "standardize", "batch", "shuffle", "split", NULL};
     memset(out, 0, sizeof *out);
     out->label_col = -1;
     out->scale = 1;
@@ -187,5 +187,6 @@ void sema_build_dataset(sema_ctx *c, const sema_block *b, rt_data_spec *out, int
     out->standardize = sema_bool(c, b, "standardize", 0);
     *batch = sema_int(c, b, "batch", 64, 1, SEMA_MAX_BATCH);
     *shuffle = sema_bool(c, b, "shuffle", 1);
+    out->split = sema_real(c, b, "split", 0, 0, 0, 1, 1);
 }
 

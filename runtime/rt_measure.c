@@ -166,7 +166,7 @@ static void plot_marks(const rt_measured *ms, const rt_sweep *sw, rt_plot_in *in
 static void append(char *written, size_t len, const char *name)
 {
     size_t n = strlen(written);
-    snprintf(written + n, len - n, "%s%s", n ? " " : "", name);
+    snprintf(written + n, len - n, "%s%s", n ? ", " : "", name);
 }
 
 int rt_measured_write(const char *dir, const rt_experiment *x, const rt_measured *ms, const rt_run_opts *o,
@@ -200,7 +200,7 @@ int rt_measured_write(const char *dir, const rt_experiment *x, const rt_measured
     append(written, len, name);
     if ((rc = rt_write_sources(dir, o->sources, o->nsources, o->prov.overrides, err)) != RT_OK)
         return rc;
-    append(written, len, o->nsources ? "sources/ overrides.txt" : "overrides.txt");
+    append(written, len, o->nsources ? "sources/, overrides.txt" : "overrides.txt");
     return RT_OK;
 }
 

@@ -10,7 +10,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "rt_measure.h"
 #include "rt_test.h"
+#include "rt_weights.h"
 
 int rt_make_dirs(const char *path)
 {
@@ -43,17 +45,29 @@ static void default_out_dir(const char *name, char *dir, size_t len)
         snprintf(dir, len, "runs/%s-%s-%d", name, stamp, k);
 }
 
-static int write_outputs(const char *dir, const rt_report *rep, rt_err *err)
+static int write_outputs(const char *dir, const rt_report *rep, const rt_experiment *x, const rt_measured *ms,
+                         const rt_run_opts *o, char *written, size_t len, rt_err *err)
 {
     int rc = rt_make_dirs(dir);
     if (rc != 0)
         return rt_errf(err, RT_FAILED, "cannot create output directory '%s': %s", dir, strerror(rc));
-    char path[4200];
-    snprintf(path, sizeof path, "%s/curve.csv", dir);
-    if ((rc = rt_write_curve_csv(path, rep->result, err)) != 0)
+    if ((rc = rt_measured_write(dir, x, ms, o, written, len, err)) != 0)
         return rc;
+    char path[4200];
     snprintf(path, sizeof path, "%s/report.json", dir);
+    snprintf(written + strlen(written), len - strlen(written), ", report.json");
     return rt_write_report_json(path, rep, err);
+}
+
+/* lrc grid: the fixed rates from the same initial weights, then grid.csv/json. */
+static int run_grid(const char *dir, const rt_experiment *x, const lrc_model *m, const rt_dataset *train,
+                    const rt_measured *ms, const rt_run_opts *o, rt_err *err)
+{
+    rt_grid_row rows[RT_GRID_MAX];
+    int rc = rt_grid_run(m, &x->sweep, train, ms->has_val ? &ms->val : NULL, o->interrupt, rows, err);
+    if (rc == 0)
+        rc = rt_grid_write(dir, &x->sweep, rows, &ms->res[0], o->quiet ? NULL : stdout, err);
+    return rc;
 }
 
 int rt_run(const rt_experiment *x, const lrc_model *m, const rt_dataset *data, rt_run_opts *o, rt_err *err)
@@ -62,30 +76,52 @@ int rt_run(const rt_experiment *x, const lrc_model *m, const rt_dataset *data, r
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(o->prov.started_at, sizeof o->prov.started_at, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    rt_result res = {0};
+    float *init = NULL; /* the starting weights, for init.safetensors and `init from` */
+    int wrc = rt_weights_initial(x, m, &init, err);
+    if (wrc != 0)
+        return wrc;
+    lrc_model start = *m;
+    start.init_params = x->init_from ? init : NULL;
+    m = &start;
     FILE *progress = !o->quiet && isatty(STDERR_FILENO) ? stderr : NULL;
-    int rc = rt_range_test(m, &x->sweep, data, o->interrupt, progress, &res, err);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    rt_measured ms;
+    int rc = rt_measure(x, m, data, o, progress, &ms, err);
     if (rc != 0) {
-        rt_result_free(&res);
+        rt_measured_free(&ms);
+        free(init);
         return rc;
     }
-    o->prov.run_seconds = res.seconds;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    o->prov.run_seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
+    rt_buf extra = {0};
+    rt_measured_json(&ms, &x->sweep, &extra);
+    const rt_dataset *train = rt_measured_train(&ms, data);
     rt_report rep = {
         .name = x->name, .settings = x->settings, .nsettings = x->nsettings, .prov = &o->prov,
-        .sweep = &x->sweep, .result = &res, .params = x->params,
-        .mem_bytes = m->mem_floats * (int64_t)sizeof(float), .data_source = data->source, .data_samples = data->n,
+        .sweep = &x->sweep, .result = &ms.res[0], .params = x->params,
+        .mem_bytes = m->mem_floats * (int64_t)sizeof(float), .data_source = data->source, .data_samples = train->n,
+        .extra_json = extra.oom ? NULL : extra.data,
     };
-    char dir[4096];
+    char dir[4096], written[1024];
     if (o->out_dir)
         snprintf(dir, sizeof dir, "%s", o->out_dir);
     else
         default_out_dir(x->name, dir, sizeof dir);
-    rc = write_outputs(dir, &rep, err);
+    rc = write_outputs(dir, &rep, x, &ms, o, written, sizeof written, err);
+    if (rc == 0 && init && (rc = rt_weights_write_init(dir, x, init, err)) == 0)
+        snprintf(written + strlen(written), sizeof written - strlen(written), ", init.safetensors");
+    free(init);
     if (!o->quiet) {
         rt_print_summary(stdout, &rep);
-        if (rc == 0)
-            printf("wrote %s/curve.csv and %s/report.json\n", dir, dir);
+        rt_measured_print(stdout, &ms, &x->sweep);
     }
-    rt_result_free(&res);
+    if (rc == 0 && o->grid && !ms.interrupted)
+        rc = run_grid(dir, x, m, train, &ms, o, err);
+    if (!o->quiet && rc == 0)
+        printf("wrote %s/%s%s\n", dir, written, o->grid && !ms.interrupted ? ", grid.csv, grid.json" : "");
+    rt_buf_free(&extra);
+    rt_measured_free(&ms);
     return rc;
 }

@@ -148,8 +148,16 @@ expect_grep '^--set sweep.seeds=3$' "$tmp/s3a/overrides.txt" "overrides.txt"
 "$lrc" run "$ex" --quiet --out "$tmp/int" --set sweep.end_rate=1e-3 --set sweep.steps=10000000 \
   --set "sweep.stop=when step > 1e9" >/dev/null 2>&1 &
 pid=$!
-sleep 3   # past compilation (the handler is installed before the first step)
-kill -INT $pid
+# A background job starts with SIGINT ignored until lrc installs its handler
+# (after compiling), so signal every half second until it stops; kill it
+# after a minute so that a broken handler fails the test instead of hanging.
+code=
+for _ in $(seq 1 120); do
+  sleep 0.5
+  kill -INT $pid 2>/dev/null || break
+  if ! kill -0 $pid 2>/dev/null; then break; fi
+done
+kill -0 $pid 2>/dev/null && { kill -KILL $pid; bad "interrupt: still running after SIGINT"; }
 wait $pid; code=$?
 if [ "$code" -eq 130 ]; then ok; else bad "interrupt: exit $code, expected 130"; fi
 python3 - "$tmp/int" <<'PY' && ok || bad "interrupted run's files"
