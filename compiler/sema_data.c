@@ -132,8 +132,12 @@ void sema_build_dataset(sema_ctx *c, const sema_block *b, rt_data_spec *out, int
                                                   "scale", "standardize", "batch", "shuffle", "split", NULL};
     static const char *const moons_keys[] = {"samples", "noise", "seed", "one_hot", "limit", "scale",
                                              "standardize", "batch", "shuffle", "split", NULL};
-    static const char *const synth_keys[] = {"samples", "classes", "features", "noise", "seed", "limit",
+    static const char *const synth_keys[] = {"samples", "classes", "features", "noise", "seed", "one_hot", "limit",
                                              "scale", "standardize", "batch", "shuffle", "split", NULL};
+    static const char *const *const keys_of[] = {
+        [RT_SRC_CSV] = csv_keys, [RT_SRC_IDX] = idx_keys, [RT_SRC_SPIRALS] = synth_keys, [RT_SRC_BLOBS] = synth_keys,
+        [RT_SRC_NPY] = npy_keys, [RT_SRC_REGRESSION] = regression_keys, [RT_SRC_MOONS] = moons_keys,
+    };
     memset(out, 0, sizeof *out);
     out->label_col = -1;
     out->scale = 1;
@@ -156,9 +160,7 @@ void sema_build_dataset(sema_ctx *c, const sema_block *b, rt_data_spec *out, int
         sema_record(c, "labels", 0, "%s", out->labels);
     char what[64];
     snprintf(what, sizeof what, "a %s dataset", src);
-    sema_unknown_keys(c, b, what, out->kind == RT_SRC_CSV ? csv_keys : out->kind == RT_SRC_IDX ? idx_keys
-                      : out->kind == RT_SRC_NPY ? npy_keys : out->kind == RT_SRC_REGRESSION ? regression_keys
-                      : out->kind == RT_SRC_MOONS ? moons_keys : synth_keys);
+    sema_unknown_keys(c, b, what, keys_of[out->kind]);
     if (out->kind == RT_SRC_CSV) {
         out->header = sema_bool(c, b, "header", 0);
         csv_targets(c, b, out);
