@@ -143,7 +143,7 @@ static void cmp_print(cmp_run *runs, int n)
         width = 62;
     char cells[CMP_MAX_RUNS][64];
     for (int i = 0; i < n; i++)
-        snprintf(cells[i], sizeof cells[i], "%s", runs[i].label);
+        snprintf(cells[i], sizeof cells[i], "%.63s", runs[i].label); /* cut to the column */
     cmp_row("", cells, n, width);
     for (int i = 0; i < n; i++) {
         json_object *stop = cmp_get(runs[i].report, "stop");
@@ -281,7 +281,7 @@ static int cmp_svg(const cmp_run *runs, int n, const char *path)
                       lx, y, lx + 24, y, colors[i % 8]);
         rt_buf_printf(&b, "<text x=\"%g\" y=\"%g\">", lx + 30, y + 4);
         char label[40];
-        snprintf(label, sizeof label, "%s", runs[i].label);
+        snprintf(label, sizeof label, "%.39s", runs[i].label); /* legends stay short */
         cmp_xml(&b, label);
         rt_buf_printf(&b, "</text>\n");
     }
