@@ -6,107 +6,20 @@
  *             db[o]    = sum_r dz[r][o]
  *             dx[r][i] = sum_o dz[r][o] W[i][o]                 dx: [rows][in]
  *
- * Forward: 4 rows share each load of W, the innermost loop runs over
- * contiguous o so it vectorises. Backward: dW and dx in one pass over dz;
- * when W is bigger than dz (a dense layer: rows = batch) i runs outermost so
- * a row of W stays in L1 while the batch streams past it; when dz is bigger
- * (a convolution: rows = batch x pixels) r runs outermost so all of dW stays
- * in L1 while dz streams once. dx's inner loop is a reduction, marked
- * reassoc/contract. Activations are cg_act.c; the gradient block is zeroed
- * by the caller before the backward pass.
+ * All three products are cg_gemm.c's register-blocked kernels: z = x W and
+ * dW = x^T dz as "nn" products (vectors along o; x^T is x read with swapped
+ * strides), dx = dz W^T as dot products along o ("nt"). Activations are
+ * cg_act.c; the gradient block is zeroed by the caller before the backward
+ * pass (dW is overwritten, db accumulated).
  */
 #include "cg_internal.h"
 
-/* x[r][i] */
-static LLVMValueRef load_x(cg *g, const cg_mm *m, LLVMValueRef r, LLVMValueRef i)
-{
-    return cg_load(g, cg_at(g, m->x, cg_idx(g, r, m->in, i)));
-}
-
-/* z[r][o] = bias[o] */
-static void emit_bias(cg *g, const cg_mm *m)
-{
-    cg_loop r = cg_for(g, 0, m->rows, 1, "fb");
-    cg_loop o = cg_for(g, 0, m->out, 1, "fo");
-    cg_store(g, cg_load(g, cg_mem(g, m->b, o.iv)), cg_mem(g, m->z, cg_idx(g, r.iv, m->out, o.iv)));
-    cg_end(g, &o);
-    cg_end(g, &r);
-}
-
-enum { ROWS = 4 }; /* rows sharing each load of W in the forward pass */
-
-/* z[r0+k][o] += x[r0+k][i] W[i][o] for k < n, for all i and o: one pass over
- * W feeds `n` rows of z. */
-static void forward_rows(cg *g, const cg_mm *m, LLVMValueRef r0, int n)
-{
-    LLVMValueRef xv[ROWS], zrow[ROWS];
-    cg_loop i = cg_for(g, 0, m->in, 1, "fi");
-    for (int k = 0; k < n; k++) {
-        LLVMValueRef r = LLVMBuildNSWAdd(g->b, r0, cg_i64(g, k), "");
-        xv[k] = load_x(g, m, r, i.iv);
-        zrow[k] = cg_idx(g, r, m->out, NULL);
-    }
-    LLVMValueRef wrow = cg_idx(g, i.iv, m->out, NULL);
-    cg_loop o = cg_for(g, 0, m->out, 1, "fo");
-    LLVMValueRef w = cg_load(g, cg_mem(g, m->w, LLVMBuildNSWAdd(g->b, wrow, o.iv, "")));
-    for (int k = 0; k < n; k++) {
-        LLVMValueRef zp = cg_mem(g, m->z, LLVMBuildNSWAdd(g->b, zrow[k], o.iv, ""));
-        cg_store(g, cg_fmuladd(g, xv[k], w, cg_load(g, zp)), zp);
-    }
-    cg_end(g, &o);
-    cg_end(g, &i);
-}
-
 void cg_mm_forward(cg *g, const cg_mm *m)
 {
-    emit_bias(g, m);
-    int64_t full = m->rows / ROWS * ROWS;
-    if (full > 0) {
-        cg_loop r = cg_for(g, 0, full, ROWS, "fr");
-        forward_rows(g, m, r.iv, ROWS);
-        cg_end(g, &r);
-    }
-    if (full < m->rows)
-        forward_rows(g, m, cg_i64(g, full), (int)(m->rows - full));
-}
-
-/* The body for one (i, r): dW[i][o] += x[r][i] dz[r][o] for all o and, when
- * dx is wanted, dx[r][i] = sum_o dz[r][o] W[i][o]. */
-static void dw_dx_body(cg *g, const cg_mm *m, LLVMValueRef acc, LLVMValueRef i, LLVMValueRef r)
-{
-    int64_t dw = g->p->grads + m->w;
-    LLVMValueRef xv = load_x(g, m, r, i);
-    LLVMValueRef drow = cg_idx(g, r, m->out, NULL), wrow = cg_idx(g, i, m->out, NULL);
-    if (acc)
-        cg_store(g, cg_f32(g, 0.0), acc);
-    cg_loop o = cg_for(g, 0, m->out, 1, "wo");
-    LLVMValueRef dz = cg_load(g, cg_mem(g, m->dz, LLVMBuildNSWAdd(g->b, drow, o.iv, "")));
-    LLVMValueRef widx = LLVMBuildNSWAdd(g->b, wrow, o.iv, "");
-    LLVMValueRef gp = cg_mem(g, dw, widx);
-    cg_store(g, cg_fmuladd(g, xv, dz, cg_load(g, gp)), gp);
-    if (acc)
-        cg_store(g, cg_reduce_fmuladd(g, dz, cg_load(g, cg_mem(g, m->w, widx)), cg_load(g, acc)), acc);
-    cg_end(g, &o);
-    if (acc)
-        cg_store(g, cg_load(g, acc), cg_mem(g, m->dx, cg_idx(g, r, m->in, i)));
-}
-
-static void emit_dw_dx(cg *g, const cg_mm *m)
-{
-    LLVMValueRef acc = m->dx >= 0 ? cg_slot(g, "dxacc") : NULL;
-    if (m->in * m->out >= m->rows * m->out) { /* W is the big one: i outermost */
-        cg_loop i = cg_for(g, 0, m->in, 1, "wi");
-        cg_loop r = cg_for(g, 0, m->rows, 1, "wr");
-        dw_dx_body(g, m, acc, i.iv, r.iv);
-        cg_end(g, &r);
-        cg_end(g, &i);
-    } else {                                  /* dz is the big one: r outermost */
-        cg_loop r = cg_for(g, 0, m->rows, 1, "wr");
-        cg_loop i = cg_for(g, 0, m->in, 1, "wi");
-        dw_dx_body(g, m, acc, i.iv, r.iv);
-        cg_end(g, &i);
-        cg_end(g, &r);
-    }
+    cg_gemm z = {.m = m->rows, .n = m->out, .k = m->in, .a = m->x, .a_m = m->in, .a_k = 1,
+                 .b = cg_mem(g, m->w, NULL), .ldb = m->out, .c = cg_mem(g, m->z, NULL), .ldc = m->out,
+                 .bias = cg_mem(g, m->b, NULL)};
+    cg_gemm_nn(g, &z);
 }
 
 /* db[o] += dz[r][o] */
@@ -124,8 +37,16 @@ static void emit_db(cg *g, const cg_mm *m)
 
 void cg_mm_backward(cg *g, const cg_mm *m)
 {
-    emit_dw_dx(g, m);
+    cg_gemm dw = {.m = m->in, .n = m->out, .k = m->rows, .a = m->x, .a_m = 1, .a_k = m->in,
+                  .b = cg_mem(g, m->dz, NULL), .ldb = m->out, .c = cg_mem(g, g->p->grads + m->w, NULL),
+                  .ldc = m->out};
+    cg_gemm_nn(g, &dw);
     emit_db(g, m);
+    if (m->dx < 0)
+        return;
+    cg_gemm dx = {.m = m->rows, .n = m->in, .k = m->out, .a = cg_mem(g, m->dz, NULL), .a_m = m->out, .a_k = 1,
+                  .b = cg_mem(g, m->w, NULL), .ldb = m->out, .c = cg_mem(g, m->dx, NULL), .ldc = m->in};
+    cg_gemm_nt(g, &dx);
 }
 
 /* ---- the dense layer: rows = batch ----------------------------------------- */

@@ -89,10 +89,30 @@ typedef struct cg_mm {
 } cg_mm;
 /* z = x . W + bias */
 void cg_mm_forward(cg *g, const cg_mm *m);
-/* dW, db accumulated into the zeroed grads; dx (overwritten) when dx >= 0. */
+/* dW overwritten, db accumulated into the zeroed grads; dx (overwritten)
+ * when dx >= 0. */
 void cg_mm_backward(cg *g, const cg_mm *m);
 void cg_dense_forward(cg *g, const plan_layer *l);
 void cg_dense_backward(cg *g, const plan_layer *l);
+
+/* ---- cg_gemm.c: register-blocked matrix products ------------------------ */
+typedef struct cg_gemm {
+    int64_t m, n, k;        /* C is [m][n]; the sums run over k */
+    LLVMValueRef a;         /* A(i, p) = a[i*a_m + p*a_k] (nt: a_k is 1) */
+    int64_t a_m, a_k;
+    LLVMValueRef b;         /* nn: B(p, j) = b[p*ldb + j]; nt: b[j*ldb + p] */
+    int64_t ldb;
+    LLVMValueRef c;         /* C(i, j) = c[i*ldc + j], overwritten */
+    int64_t ldc;
+    LLVMValueRef bias;      /* nn: C starts at bias[j]; NULL: at 0 */
+} cg_gemm;
+/* C = bias + A B, vectors along j. */
+void cg_gemm_nn(cg *g, const cg_gemm *m);
+/* C = A B^T: dot products along p (both operands contiguous in p). */
+void cg_gemm_nt(cg *g, const cg_gemm *m);
+/* The same for rows [i_begin, i_end) of C only. */
+void cg_gemm_nn_rows(cg *g, const cg_gemm *m, int64_t i_begin, int64_t i_end);
+void cg_gemm_nt_rows(cg *g, const cg_gemm *m, int64_t i_begin, int64_t i_end);
 
 /* ---- cg_conv.c, cg_pool.c, cg_norm.c, cg_dropout.c ------------------------
  * Each reads its input with cg_layer_x, writes z; backward reads dz (dy

@@ -1,0 +1,278 @@
+/* cg_gemm.c — register-blocked matrix products for the exact shapes of a
+ * plan (the LIBXSMM approach): explicit vector IR, accumulators held in
+ * registers (phi nodes) across the whole reduction, edge tiles for every
+ * remainder, masked loads/stores for a partial last vector. The dense layer
+ * (cg_dense.c) and, through im2col, conv2d use them for the forward pass
+ * and both backward products.
+ *
+ *   cg_gemm_nn   C(i, j) = bias[j] + sum_p A(i, p) B[p][j]
+ *                A(i, p) = a[i*a_m + p*a_k] (any strides: X or X^T)
+ *                tile: mr rows x nv vectors along j; one load of each B
+ *                vector feeds mr rows, one broadcast of A feeds nv vectors.
+ *   cg_gemm_nt   C(i, j) = sum_p a[i*a_m + p] b[j*ldb + p]   (dZ W^T)
+ *                tile: mr x nr dot products, vectors along p, each
+ *                accumulator summed by a fixed shuffle tree at the end.
+ *
+ * Every sum runs in one fixed order, so results do not depend on how the
+ * i range is split (cg_gemm_*_rows: a sub-range of rows, for threads).
+ * The vector width is the host's (16 floats with AVX-512, 8 with AVX).
+ */
+#include "cg_internal.h"
+
+#include <llvm-c/TargetMachine.h>
+#include <string.h>
+
+enum { MAX_MR = 8, MAX_NV = 4, NT_MR = 4, NT_NR = 4 };
+
+typedef struct vec {
+    int w;           /* floats per vector */
+    LLVMTypeRef t;   /* <w x float> */
+} vec;
+
+static vec host_vec(cg *g)
+{
+    char *features = LLVMGetHostCPUFeatures();
+    int w = strstr(features, "+avx512f") ? 16 : strstr(features, "+avx") ? 8 : 4;
+    LLVMDisposeMessage(features);
+    return (vec){.w = w, .t = LLVMVectorType(g->f32, (unsigned)w)};
+}
+
+/* ---- vector helpers --------------------------------------------------------- */
+
+static LLVMValueRef vcall(cg *g, const char *name, LLVMTypeRef *over, unsigned nover, LLVMValueRef *args, unsigned n)
+{
+    unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
+    LLVMValueRef fn = LLVMGetIntrinsicDeclaration(g->mod, id, over, nover);
+    return LLVMBuildCall2(g->b, LLVMGlobalGetValueType(fn), fn, args, n, "");
+}
+
+/* The first `lanes` lanes on. */
+static LLVMValueRef lane_mask(cg *g, const vec *v, int lanes)
+{
+    LLVMTypeRef i1 = LLVMInt1TypeInContext(g->ctx);
+    LLVMValueRef bits[16];
+    for (int k = 0; k < v->w; k++)
+        bits[k] = LLVMConstInt(i1, k < lanes, 0);
+    return LLVMConstVector(bits, (unsigned)v->w);
+}
+
+static LLVMValueRef vptr(cg *g, const vec *v, LLVMValueRef p)
+{
+    return LLVMBuildPointerCast(g->b, p, LLVMPointerType(v->t, 0), "");
+}
+
+/* `lanes` floats from p, zeros in the other lanes. */
+static LLVMValueRef vload(cg *g, const vec *v, LLVMValueRef p, int lanes)
+{
+    LLVMValueRef vp = vptr(g, v, p);
+    if (lanes == v->w) {
+        LLVMValueRef l = LLVMBuildLoad2(g->b, v->t, vp, "");
+        LLVMSetAlignment(l, 4);
+        return l;
+    }
+    LLVMTypeRef over[2] = {v->t, LLVMTypeOf(vp)};
+    LLVMValueRef args[4] = {vp, cg_i32(g, 4), lane_mask(g, v, lanes), LLVMConstNull(v->t)};
+    return vcall(g, "llvm.masked.load", over, 2, args, 4);
+}
+
+static void vstore(cg *g, const vec *v, LLVMValueRef x, LLVMValueRef p, int lanes)
+{
+    LLVMValueRef vp = vptr(g, v, p);
+    if (lanes == v->w) {
+        LLVMSetAlignment(LLVMBuildStore(g->b, x, vp), 4);
+        return;
+    }
+    LLVMTypeRef over[2] = {v->t, LLVMTypeOf(vp)};
+    LLVMValueRef args[4] = {x, vp, cg_i32(g, 4), lane_mask(g, v, lanes)};
+    vcall(g, "llvm.masked.store", over, 2, args, 4);
+}
+
+static LLVMValueRef splat(cg *g, const vec *v, LLVMValueRef s)
+{
+    LLVMValueRef one = LLVMBuildInsertElement(g->b, LLVMGetUndef(v->t), s, cg_i32(g, 0), "");
+    LLVMTypeRef mt = LLVMVectorType(g->i32, (unsigned)v->w);
+    return LLVMBuildShuffleVector(g->b, one, LLVMGetUndef(v->t), LLVMConstNull(mt), "");
+}
+
+static LLVMValueRef vfma(cg *g, const vec *v, LLVMValueRef a, LLVMValueRef b, LLVMValueRef c)
+{
+    LLVMTypeRef t = v->t;
+    LLVMValueRef args[3] = {a, b, c};
+    return vcall(g, "llvm.fmuladd", &t, 1, args, 3);
+}
+
+/* Sum of the lanes by a fixed tree: halves added until one lane is left. */
+static LLVMValueRef hsum(cg *g, const vec *v, LLVMValueRef x)
+{
+    for (int h = v->w / 2; h >= 1; h /= 2) {
+        LLVMValueRef idx[16];
+        for (int k = 0; k < v->w; k++)
+            idx[k] = cg_i32(g, (uint32_t)(k < h ? k + h : k));
+        LLVMValueRef hi = LLVMBuildShuffleVector(g->b, x, LLVMGetUndef(v->t), LLVMConstVector(idx, (unsigned)v->w), "");
+        x = LLVMBuildFAdd(g->b, x, hi, "");
+    }
+    return LLVMBuildExtractElement(g->b, x, cg_i32(g, 0), "");
+}
+
+/* A loop-carried value: a phi in the loop body with `init` from the preheader. */
+static LLVMValueRef carried(cg *g, LLVMTypeRef t, LLVMValueRef init, LLVMBasicBlockRef pre)
+{
+    LLVMValueRef phi = LLVMBuildPhi(g->b, t, "acc");
+    LLVMAddIncoming(phi, &init, &pre, 1);
+    return phi;
+}
+
+static LLVMValueRef add_i(cg *g, LLVMValueRef a, int64_t k) { return LLVMBuildNSWAdd(g->b, a, cg_i64(g, k), ""); }
+
+/* ---- NN: vectors along j ---------------------------------------------------- */
+
+/* One tile: rows i0..i0+mr, vectors j0 + v*w for v < nv, the last one
+ * `last` lanes wide. */
+static void nn_tile(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef i0, LLVMValueRef j0, int mr, int nv, int last)
+{
+    LLVMValueRef init[MAX_NV], acc[MAX_MR][MAX_NV], next[MAX_MR][MAX_NV];
+    for (int c = 0; c < nv; c++) {
+        int lanes = c == nv - 1 ? last : v->w;
+        init[c] = m->bias ? vload(g, v, cg_at(g, m->bias, add_i(g, j0, c * v->w)), lanes) : LLVMConstNull(v->t);
+    }
+    LLVMBasicBlockRef pre = LLVMGetInsertBlock(g->b);
+    cg_loop p = cg_for(g, 0, m->k, 1, "gk");
+    for (int r = 0; r < mr; r++)
+        for (int c = 0; c < nv; c++)
+            acc[r][c] = carried(g, v->t, init[c], pre);
+    LLVMValueRef bv[MAX_NV], brow = cg_idx(g, p.iv, m->ldb, j0);
+    for (int c = 0; c < nv; c++)
+        bv[c] = vload(g, v, cg_at(g, m->b, add_i(g, brow, c * v->w)), c == nv - 1 ? last : v->w);
+    LLVMValueRef apk = cg_idx(g, p.iv, m->a_k, NULL);
+    for (int r = 0; r < mr; r++) {
+        LLVMValueRef ai = cg_idx(g, add_i(g, i0, r), m->a_m, apk);
+        LLVMValueRef a = splat(g, v, cg_load(g, cg_at(g, m->a, ai)));
+        for (int c = 0; c < nv; c++)
+            next[r][c] = vfma(g, v, a, bv[c], acc[r][c]);
+    }
+    LLVMBasicBlockRef latch = LLVMGetInsertBlock(g->b);
+    cg_end(g, &p);
+    for (int r = 0; r < mr; r++) {
+        LLVMValueRef crow = cg_idx(g, add_i(g, i0, r), m->ldc, j0);
+        for (int c = 0; c < nv; c++) {
+            LLVMAddIncoming(acc[r][c], &next[r][c], &latch, 1);
+            vstore(g, v, next[r][c], cg_at(g, m->c, add_i(g, crow, c * v->w)), c == nv - 1 ? last : v->w);
+        }
+    }
+}
+
+/* Rows [i_begin, i_end) in tiles of mr, then one edge tile. */
+static void nn_rows(cg *g, const vec *v, const cg_gemm *m, int64_t i_begin, int64_t i_end, LLVMValueRef j0, int nv,
+                    int last)
+{
+    int mr = MAX_MR * 3 / nv < MAX_MR ? MAX_MR * 3 / nv : MAX_MR;
+    if (v->w < 16 && nv > 2)
+        mr /= 2; /* 16 vector registers, not 32 */
+    int64_t full = i_begin + (i_end - i_begin) / mr * mr;
+    if (full > i_begin) {
+        cg_loop i = cg_for(g, i_begin, full, mr, "gi");
+        nn_tile(g, v, m, i.iv, j0, mr, nv, last);
+        cg_end(g, &i);
+    }
+    if (full < i_end)
+        nn_tile(g, v, m, cg_i64(g, full), j0, (int)(i_end - full), nv, last);
+}
+
+void cg_gemm_nn_rows(cg *g, const cg_gemm *m, int64_t i_begin, int64_t i_end)
+{
+    vec v = host_vec(g);
+    int nvmax = v.w == 16 ? MAX_NV : 2;
+    int64_t panel = (int64_t)nvmax * v.w, full = m->n / panel * panel;
+    if (full > 0) {
+        cg_loop j = cg_for(g, 0, full, panel, "gj");
+        nn_rows(g, &v, m, i_begin, i_end, j.iv, nvmax, v.w);
+        cg_end(g, &j);
+    }
+    if (full < m->n) {
+        int64_t rest = m->n - full;
+        int nv = (int)((rest + v.w - 1) / v.w);
+        nn_rows(g, &v, m, i_begin, i_end, cg_i64(g, full), nv, (int)(rest - (int64_t)(nv - 1) * v.w));
+    }
+}
+
+void cg_gemm_nn(cg *g, const cg_gemm *m) { cg_gemm_nn_rows(g, m, 0, m->m); }
+
+/* ---- NT: dot products, vectors along p ---------------------------------------- */
+
+/* One tile of mr x nr dot products starting at (i0, j0). */
+static void nt_tile(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef i0, LLVMValueRef j0, int mr, int nr)
+{
+    LLVMValueRef acc[NT_MR][NT_NR], sum[NT_MR][NT_NR];
+    LLVMValueRef arow[NT_MR], brow[NT_NR];
+    for (int r = 0; r < mr; r++) {
+        arow[r] = cg_idx(g, add_i(g, i0, r), m->a_m, NULL);
+        for (int c = 0; c < nr; c++)
+            sum[r][c] = LLVMConstNull(v->t);
+    }
+    for (int c = 0; c < nr; c++)
+        brow[c] = cg_idx(g, add_i(g, j0, c), m->ldb, NULL);
+    int64_t full = m->k / v->w * v->w;
+    if (full > 0) {
+        LLVMBasicBlockRef pre = LLVMGetInsertBlock(g->b);
+        cg_loop p = cg_for(g, 0, full, v->w, "gp");
+        LLVMValueRef av[NT_MR], next[NT_MR][NT_NR];
+        for (int r = 0; r < mr; r++)
+            for (int c = 0; c < nr; c++)
+                acc[r][c] = carried(g, v->t, sum[r][c], pre);
+        for (int r = 0; r < mr; r++)
+            av[r] = vload(g, v, cg_at(g, m->a, LLVMBuildNSWAdd(g->b, arow[r], p.iv, "")), v->w);
+        for (int c = 0; c < nr; c++) {
+            LLVMValueRef bv = vload(g, v, cg_at(g, m->b, LLVMBuildNSWAdd(g->b, brow[c], p.iv, "")), v->w);
+            for (int r = 0; r < mr; r++)
+                next[r][c] = vfma(g, v, av[r], bv, acc[r][c]);
+        }
+        LLVMBasicBlockRef latch = LLVMGetInsertBlock(g->b);
+        cg_end(g, &p);
+        for (int r = 0; r < mr; r++)
+            for (int c = 0; c < nr; c++) {
+                LLVMAddIncoming(acc[r][c], &next[r][c], &latch, 1);
+                sum[r][c] = next[r][c];
+            }
+    }
+    if (full < m->k) { /* the last partial vector, masked */
+        int lanes = (int)(m->k - full);
+        LLVMValueRef av[NT_MR];
+        for (int r = 0; r < mr; r++)
+            av[r] = vload(g, v, cg_at(g, m->a, add_i(g, arow[r], full)), lanes);
+        for (int c = 0; c < nr; c++) {
+            LLVMValueRef bv = vload(g, v, cg_at(g, m->b, add_i(g, brow[c], full)), lanes);
+            for (int r = 0; r < mr; r++)
+                sum[r][c] = vfma(g, v, av[r], bv, sum[r][c]);
+        }
+    }
+    for (int r = 0; r < mr; r++)
+        for (int c = 0; c < nr; c++)
+            cg_store(g, hsum(g, v, sum[r][c]), cg_at(g, m->c, cg_idx(g, add_i(g, i0, r), m->ldc, add_i(g, j0, c))));
+}
+
+static void nt_cols(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef i0, int mr)
+{
+    int64_t full = m->n / NT_NR * NT_NR;
+    if (full > 0) {
+        cg_loop j = cg_for(g, 0, full, NT_NR, "gj");
+        nt_tile(g, v, m, i0, j.iv, mr, NT_NR);
+        cg_end(g, &j);
+    }
+    if (full < m->n)
+        nt_tile(g, v, m, i0, cg_i64(g, full), mr, (int)(m->n - full));
+}
+
+void cg_gemm_nt_rows(cg *g, const cg_gemm *m, int64_t i_begin, int64_t i_end)
+{
+    vec v = host_vec(g);
+    int64_t full = i_begin + (i_end - i_begin) / NT_MR * NT_MR;
+    if (full > i_begin) {
+        cg_loop i = cg_for(g, i_begin, full, NT_MR, "gi");
+        nt_cols(g, &v, m, i.iv, NT_MR);
+        cg_end(g, &i);
+    }
+    if (full < i_end)
+        nt_cols(g, &v, m, cg_i64(g, full), (int)(i_end - full));
+}
+
+void cg_gemm_nt(cg *g, const cg_gemm *m) { cg_gemm_nt_rows(g, m, 0, m->m); }
