@@ -1,5 +1,6 @@
 /* cg_module.c — assembles one experiment's module: lrc_init, lrc_step and
- * lrc_eval exactly as runtime/lrc_abi.h documents them, every shape and
+ * lrc_eval (and lrc_grad/lrc_update, lrc_step split for data-parallel
+ * steps) exactly as runtime/lrc_abi.h documents them, every shape and
  * offset a constant from the plan. The per-op emitters live in cg_dense.c,
  * cg_conv.c, cg_pool.c, cg_norm.c, cg_dropout.c, cg_act.c, cg_loss.c and
  * cg_opt.c; target machine and passes in
@@ -157,6 +158,34 @@ static void build_step(cg *g)
     LLVMBuildRet(g->b, loss);
 }
 
+/* lrc_grad(mem, x, y, t) -> loss: lrc_step without the update (the
+ * gradient block holds the batch's mean gradient). */
+static void build_grad(cg *g)
+{
+    LLVMTypeRef params[4] = {g->ptr, g->ptr, g->ptr, g->i32};
+    begin_function(g, LRC_SYM_GRAD, g->f32, params, 4, 3);
+    LLVMValueRef y = LLVMGetParam(g->fn, 2);
+    g->x = LLVMGetParam(g->fn, 1);
+    g->t = LLVMGetParam(g->fn, 3);
+    g->train = 1;
+    forward(g);
+    LLVMValueRef loss = cg_loss(g, y, 1);
+    backward(g);
+    LLVMBuildRet(g->b, loss);
+}
+
+/* lrc_update(mem, rate, t): lrc_step's optimizer update from the gradient block. */
+static void build_update(cg *g)
+{
+    LLVMTypeRef params[3] = {g->ptr, g->f32, g->i32};
+    begin_function(g, LRC_SYM_UPDATE, g->void_t, params, 3, 1);
+    g->x = NULL;
+    g->t = LLVMGetParam(g->fn, 2);
+    g->train = 1;
+    cg_opt_update(g, LLVMGetParam(g->fn, 1), LLVMGetParam(g->fn, 2));
+    LLVMBuildRetVoid(g->b);
+}
+
 static void build_eval(cg *g)
 {
     LLVMTypeRef params[3] = {g->ptr, g->ptr, g->ptr};
@@ -193,6 +222,8 @@ LLVMModuleRef cg_build_module(const plan *p, LLVMContextRef ctx, char **msg)
     build_init(&g);
     build_step(&g);
     build_eval(&g);
+    build_grad(&g);
+    build_update(&g);
     LLVMDisposeBuilder(g.b);
     char *err = verify(g.mod);
     if (err) {

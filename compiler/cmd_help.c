@@ -37,6 +37,8 @@ static const help_cmd help_cmds[] = {
       SET_OPT, SEED_OPT,
       {"--seeds N", "Run N tests on seed, seed+1, ... in parallel (= --set sweep.seeds=N)."},
       {"--threads N", "At most N threads for the seeds (default: all cores)."},
+      {"--data-parallel", "Under mpirun -n K: every rank takes B/K rows of each batch and the ranks average "
+                          "their gradients (= --set sweep.parallel=data; needs an lrc built with MPI)."},
       {"--max-memory SIZE", "Refuse a network and data set needing more memory than SIZE (512M, 2G, 50%; "
                             "default: 75% of RAM)."},
       {"--quiet, -q", "Print no summary and no progress."}}},

@@ -10,6 +10,7 @@
 
 #include "driver.h"
 #include "jit.h"
+#include "rt_mpi.h"
 #include "rt_run.h"
 
 /* ---- signals: the one piece of process-wide state a C program cannot avoid */
@@ -52,10 +53,56 @@ static rt_source *list_sources(session *s, int *n)
 
 int cmd_run(session *s) { return drv_run(s, 0); }
 
+/* `parallel data`: compile for the per-rank batch B/K. Returns 0 or an exit code. */
+static int data_parallel_plan(session *s, const rt_mpi *mpi)
+{
+    if (!rt_mpi_built()) {
+        fprintf(stderr, "lrc: error: this lrc was built without MPI: data-parallel steps (--data-parallel, "
+                        "'parallel data') need an lrc built with MPI (apt-get install libopenmpi-dev; cmake -DLRC_MPI=ON)\n");
+        return EXIT_BAD_INPUT;
+    }
+    int64_t batch = s->e.net.batch, k = mpi->size;
+    if (batch % k != 0) {
+        fprintf(stderr, "lrc: error: data parallel over %lld ranks needs a batch that divides by %lld, but the batch "
+                        "is %lld (--set dataset.batch=%lld)\n", (long long)k, (long long)k, (long long)batch,
+                (long long)((batch + k - 1) / k * k));
+        return EXIT_BAD_INPUT;
+    }
+    if (s->e.sweep.validation) {
+        fprintf(stderr, "lrc: error: data-parallel runs measure the training loss; 'measure validation' needs a run "
+                        "without 'parallel data'\n");
+        return EXIT_BAD_INPUT;
+    }
+    s->e.net.batch = batch / k;   /* every rank compiles for its shard of the global batch */
+    plan_layout(&s->e.net);
+    return 0;
+}
+
+static int run_rank(session *s, int grid, const rt_mpi *mpi);
+
+/* Under mpirun every rank runs this; a rank that fails stops the job
+ * (its message first, then MPI_Abort) instead of leaving the others waiting. */
 int drv_run(session *s, int grid)
+{
+    rt_mpi mpi;
+    rt_err err = {0};
+    if (rt_mpi_start(&mpi, &err) != 0) {
+        fprintf(stderr, "lrc: error: %s\n", err.msg);
+        return err.code;
+    }
+    int rc = run_rank(s, grid, &mpi);
+    if (rc != 0 && rc != 130 && rc != 143)
+        rt_mpi_abort(&mpi, "lrc", rc);
+    rt_mpi_finish(&mpi);
+    return rc;
+}
+
+static int run_rank(session *s, int grid, const rt_mpi *mpi)
 {
     int rc = drv_front(s, 1);
     if (rc)
+        return rc;
+    if (s->e.sweep.data_parallel && (rc = data_parallel_plan(s, mpi)) != 0)
         return rc;
     if (grid && s->e.sweep.ngrid == 0) {
         fprintf(stderr, "lrc: error: grid needs rates: 'grid_rates 1e-4, 1e-3, 1e-2' in the sweep, "
@@ -74,7 +121,7 @@ int drv_run(session *s, int grid)
         return EXIT_RUN_FAILED;
     }
     rt_run_opts o = {.out_dir = s->opt->out_dir, .quiet = s->opt->quiet, .interrupt = &g_signal,
-                     .threads = s->opt->threads, .grid = grid};
+                     .threads = s->opt->threads, .grid = grid, .mpi = mpi};
     o.sources = list_sources(s, &o.nsources);
     o.prov.compile_seconds = drv_seconds_since(&t0);
     char cpu[256], host[384], overrides[2048];

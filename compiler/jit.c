@@ -141,6 +141,11 @@ static int link_model(jit *jt, LLVMModuleRef m, LLVMOrcThreadSafeContextRef tsc,
     model->init = (lrc_init_fn)(uintptr_t)init;
     model->step = (lrc_step_fn)(uintptr_t)step;
     model->eval = (lrc_eval_fn)(uintptr_t)eval;
+    LLVMOrcExecutorAddress grad, update;   /* data-parallel steps (rt_mpi.h) */
+    if (lookup(jt->lljit, LRC_SYM_GRAD, &grad, msg) || lookup(jt->lljit, LRC_SYM_UPDATE, &update, msg))
+        return -1;
+    model->grad = (lrc_grad_fn)(uintptr_t)grad;
+    model->update = (lrc_update_fn)(uintptr_t)update;
     return 0;
 }
 

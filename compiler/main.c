@@ -34,6 +34,7 @@ static const char usage[] =
     "  --seed N           the same as --set sweep.seed=N\n"
     "  --seeds N          N tests on seed, seed+1, ... in parallel (= --set sweep.seeds=N)\n"
     "  --threads N        run: at most N threads for the seeds (default: all cores)\n"
+    "  --data-parallel    run, grid under mpirun: the ranks share each batch (= --set sweep.parallel=data)\n"
     "  --rates LIST       grid: 1e-4,1e-3,0.01 or FROM:TO:xFACTOR (1e-4:1:x10)\n"
     "  --max-memory SIZE  refuse a network + data set needing more (512M, 2G, 50%;\n"
     "                     default: 75% of RAM)\n"
@@ -82,6 +83,8 @@ static int parse_args(int argc, char **argv, options *o)
             o->unoptimized = 1;
         } else if (!strcmp(a, "--seeds") && next && o->novr < DRV_MAX_OVERRIDES) {
             o->ovr[o->novr++] = (sema_override){strdup("sweep.seeds"), argv[++i]};
+        } else if (!strcmp(a, "--data-parallel") && o->novr < DRV_MAX_OVERRIDES) {
+            o->ovr[o->novr++] = (sema_override){strdup("sweep.parallel"), "data"};
         } else if (!strcmp(a, "--max-memory") && next) {
             o->max_memory = drv_parse_size(argv[++i]);
             if (o->max_memory <= 0) {

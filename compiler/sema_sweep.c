@@ -109,7 +109,7 @@ static void build_grid_rates(sema_ctx *c, const sema_block *b, rt_sweep *out)
         sema_record(c, "grid_rates", 0, "%s", list);
 }
 
-/* seeds, measure, validation_batches, grid_rates, grid_steps. */
+/* seeds, measure, validation_batches, grid_rates, grid_steps, parallel. */
 static void build_results(sema_ctx *c, const sema_block *b, rt_sweep *out)
 {
     static const char *const measures[] = {"train", "validation", NULL};
@@ -118,6 +118,8 @@ static void build_results(sema_ctx *c, const sema_block *b, rt_sweep *out)
     out->validation_batches = sema_int(c, b, "validation_batches", 4, 1, 1 << 20);
     build_grid_rates(c, b, out);
     out->grid_steps = sema_int(c, b, "grid_steps", 200, 2, SEMA_MAX_STEPS);
+    static const char *const parallel[] = {"seeds", "data", NULL};
+    out->data_parallel = sema_choice(c, b, "parallel", parallel, 0) == 1;   /* runtime/rt_mpi.h */
 }
 
 void sema_check_measure(sema_ctx *c, const sema_block *sweep, const rt_data_spec *data)
@@ -132,7 +134,7 @@ void sema_build_sweep(sema_ctx *c, const sema_block *b, rt_sweep *out)
 {
     static const char *const keys[] = {"schedule", "start_rate", "decay_rate", "decay_steps", "staircase", "end_rate",
                                        "steps", "smooth", "skip_begin", "skip_end", "suggest", "seed", "seeds",
-                                       "measure", "validation_batches", "grid_rates", "grid_steps", NULL};
+                                       "measure", "validation_batches", "grid_rates", "grid_steps", "parallel", NULL};
     sema_unknown_keys(c, b, "a sweep", keys);
     build_schedule(c, b, &out->schedule);
     out->beta = sema_real(c, b, "smooth", 0.98, 0, 0, 1, 1);

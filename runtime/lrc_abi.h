@@ -19,6 +19,8 @@
 #define LRC_SYM_INIT "lrc_init"
 #define LRC_SYM_STEP "lrc_step"
 #define LRC_SYM_EVAL "lrc_eval"
+#define LRC_SYM_GRAD "lrc_grad"
+#define LRC_SYM_UPDATE "lrc_update"
 
 /* A standalone binary's module (`lrc build`) also defines the experiment's
  * configuration (runtime/rt_config.h) as constants:
@@ -42,6 +44,16 @@ typedef float (*lrc_step_fn)(float *mem, const float *x, const float *y, float r
 /* lrc_eval: forward and loss only; parameters are not changed. */
 typedef float (*lrc_eval_fn)(float *mem, const float *x, const float *y);
 
+/* lrc_step split in two, for data-parallel steps (runtime/rt_mpi.h):
+ * lrc_grad: forward, loss and backward; the gradient of parameter i (mean
+ *   over this batch) is written to mem[param_floats + i] (the gradient block
+ *   follows the parameters). Returns the loss. Parameters are not changed.
+ * lrc_update: the optimizer update (clipping, weight decay, moments) from
+ *   whatever the gradient block holds, e.g. the mean over every rank.
+ * lrc_grad then lrc_update on the same batch is lrc_step. */
+typedef float (*lrc_grad_fn)(float *mem, const float *x, const float *y, int32_t t);
+typedef void (*lrc_update_fn)(float *mem, float rate, int32_t t);
+
 /* A compiled model as the runtime sees it. */
 typedef struct lrc_model {
     lrc_init_fn init;
@@ -54,6 +66,8 @@ typedef struct lrc_model {
     int64_t y_floats;      /* floats per target */
     const float *init_params; /* NULL, or param_floats floats that replace what
                               lrc_init drew (`init from` a weights file) */
+    lrc_grad_fn grad;      /* NULL when the caller did not look it up */
+    lrc_update_fn update;
 } lrc_model;
 
 /* ---- runtime functions the generated code calls ---------------------------

@@ -4,6 +4,7 @@
  * own, and writes grid.csv, grid.json and a terminal table beside the range
  * test's suggestions. */
 #include "rt_results.h"
+#include "rt_mpi.h"
 
 #include <math.h>
 #include <string.h>
@@ -11,14 +12,24 @@
 int rt_grid_run(const lrc_model *m, const rt_sweep *sw, const rt_dataset *d, const rt_heldout *val,
                 const volatile sig_atomic_t *interrupt, rt_grid_row *rows, rt_err *err)
 {
-    for (int g = 0; g < sw->ngrid; g++) {
+    return rt_grid_run_mpi(NULL, m, sw, d, val, interrupt, rows, err);
+}
+
+/* Under mpirun the rates go round the ranks (rate g on rank g % size) and
+ * rank 0 gathers the rows; data-parallel, every rank takes part in each. */
+int rt_grid_run_mpi(const rt_mpi *mpi, const lrc_model *m, const rt_sweep *sw, const rt_dataset *d,
+                    const rt_heldout *val, const volatile sig_atomic_t *interrupt, rt_grid_row *rows, rt_err *err)
+{
+    int spread = mpi && mpi->active && mpi->size > 1 && !sw->data_parallel;
+    int first = spread ? mpi->rank : 0, stride = spread ? mpi->size : 1;
+    for (int g = first; g < sw->ngrid; g += stride) {
         rt_sweep c = *sw;   /* a constant schedule, no stop clause, no suggestions */
         c.schedule = (rt_schedule){.kind = RT_SCHED_LINEAR, .start = sw->grid_rates[g], .end = sw->grid_rates[g],
                                    .steps = sw->grid_steps};
         c.stop.n = 0;
         c.nmethods = 0;
         rt_result r;
-        int rc = rt_range_test_heldout(m, &c, d, val, interrupt, NULL, &r, err);
+        int rc = rt_range_test_dp(m, &c, d, val, sw->data_parallel ? mpi : NULL, interrupt, NULL, &r, err);
         if (rc != RT_OK)
             return rc;
         rows[g] = (rt_grid_row){.rate = sw->grid_rates[g], .steps = r.n, .seconds = r.seconds,
@@ -26,7 +37,7 @@ int rt_grid_run(const lrc_model *m, const rt_sweep *sw, const rt_dataset *d, con
                                 .final_raw = r.n ? r.pts[r.n - 1].loss : NAN};
         rt_result_free(&r);
     }
-    return RT_OK;
+    return spread ? rt_mpi_gather_grid(mpi, rows, sw->ngrid, err) : RT_OK;
 }
 
 static void num(rt_buf *b, double v)

@@ -46,7 +46,7 @@ int rt_measure(const rt_experiment *x, const lrc_model *m, const rt_dataset *dat
     ms->res = calloc((size_t)ms->nres, sizeof *ms->res);
     if (!ms->res)
         return rt_errf(err, RT_FAILED, "out of memory for %lld seeds", (long long)ms->nres);
-    rc = rt_run_seeds(m, sw, rt_measured_train(ms, data), ms->has_val ? &ms->val : NULL, ms->nres, ms->threads,
+    rc = rt_run_seeds_mpi(o->mpi, m, sw, rt_measured_train(ms, data), ms->has_val ? &ms->val : NULL, ms->nres, ms->threads,
                       o->interrupt, progress, ms->res, err);
     if (rc != RT_OK) {
         free(ms->res);

@@ -45,6 +45,16 @@ int rt_run_seeds(const lrc_model *m, const rt_sweep *sw, const rt_dataset *d, co
                  int64_t n, int threads, const volatile sig_atomic_t *interrupt, FILE *progress,
                  rt_result *res, rt_err *err);
 
+/* rt_run_seeds under mpirun (runtime/rt_mpi.h; mpi NULL: rt_run_seeds).
+ * Seeds: test i runs on rank i % size and rank 0 gathers every result, so
+ * res[0..n) on rank 0 is what one process computes; other ranks hold only
+ * their own. Data-parallel (sw->data_parallel): every rank takes part in
+ * every test, one after the other, and each gets every result. */
+struct rt_mpi;
+int rt_run_seeds_mpi(const struct rt_mpi *mpi, const lrc_model *m, const rt_sweep *sw, const rt_dataset *d,
+                     const rt_heldout *val, int64_t n, int threads, const volatile sig_atomic_t *interrupt,
+                     FILE *progress, rt_result *res, rt_err *err);
+
 /* One method across seeds: the median (geometric mean of the middle two for
  * an even count), min, max and spread = max/min of the seeds' rates. */
 typedef struct rt_seed_stat {
@@ -121,6 +131,10 @@ typedef struct rt_grid_row {
  * an interrupt ends one early). rows: [sw->ngrid]. */
 int rt_grid_run(const lrc_model *m, const rt_sweep *sw, const rt_dataset *d, const rt_heldout *val,
                 const volatile sig_atomic_t *interrupt, rt_grid_row *rows, rt_err *err);
+/* The same under mpirun (mpi NULL: rt_grid_run): rate g on rank g % size,
+ * rows gathered on rank 0; data-parallel: every rank takes part in every rate. */
+int rt_grid_run_mpi(const struct rt_mpi *mpi, const lrc_model *m, const rt_sweep *sw, const rt_dataset *d,
+                    const rt_heldout *val, const volatile sig_atomic_t *interrupt, rt_grid_row *rows, rt_err *err);
 /* grid.csv, grid.json and (when `term` is not NULL) the table, beside the
  * range test `r` that took `r->seconds`. */
 int rt_grid_write(const char *dir, const rt_sweep *sw, const rt_grid_row *rows, const rt_result *r,

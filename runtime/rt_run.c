@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "rt_measure.h"
+#include "rt_mpi.h"
 #include "rt_test.h"
 #include "rt_weights.h"
 
@@ -64,14 +65,35 @@ static int run_grid(const char *dir, const rt_experiment *x, const lrc_model *m,
                     const rt_measured *ms, const rt_run_opts *o, rt_err *err)
 {
     rt_grid_row rows[RT_GRID_MAX];
-    int rc = rt_grid_run(m, &x->sweep, train, ms->has_val ? &ms->val : NULL, o->interrupt, rows, err);
-    if (rc == 0)
+    int rc = rt_grid_run_mpi(o->mpi, m, &x->sweep, train, ms->has_val ? &ms->val : NULL, o->interrupt, rows, err);
+    if (rc == 0 && dir)   /* NULL: a rank other than 0 */
         rc = rt_grid_write(dir, &x->sweep, rows, &ms->res[0], o->quiet ? NULL : stdout, err);
     return rc;
 }
 
+/* Under mpirun: the report's "mpi" member and the summary's line. */
+static void mpi_report(const rt_mpi *mpi, const rt_measured *ms, const rt_sweep *sw, int64_t floats, rt_buf *extra,
+                       FILE *term)
+{
+    const rt_result *r = &ms->res[0];
+    double steps = r->n > 0 ? (double)r->n : 1.0;
+    if (!sw->data_parallel) {
+        rt_buf_printf(extra, ",\n  \"mpi\": {\"ranks\": %d, \"mode\": \"seeds\"}", mpi->size);
+        if (term)
+            fprintf(term, "mpi          %d ranks: seed i (and grid rate i) on rank i mod %d\n", mpi->size, mpi->size);
+        return;
+    }
+    rt_buf_printf(extra, ",\n  \"mpi\": {\"ranks\": %d, \"mode\": \"data\", \"comm_seconds\": %.6f, "
+                         "\"comm_seconds_per_step\": %.9g, \"comm_floats_per_step\": %lld}",
+                  mpi->size, r->comm_seconds, r->comm_seconds / steps, (long long)floats);
+    if (term)
+        fprintf(term, "mpi          %d ranks, data parallel: %.3g ms communicating of %.3g ms per step\n", mpi->size,
+                1e3 * r->comm_seconds / steps, 1e3 * r->step_seconds / steps);
+}
+
 int rt_run(const rt_experiment *x, const lrc_model *m, const rt_dataset *data, rt_run_opts *o, rt_err *err)
 {
+    int root = !o->mpi || o->mpi->rank == 0;
     time_t now = time(NULL);
     struct tm tm;
     gmtime_r(&now, &tm);
@@ -83,7 +105,7 @@ int rt_run(const rt_experiment *x, const lrc_model *m, const rt_dataset *data, r
     lrc_model start = *m;
     start.init_params = x->init_from ? init : NULL;
     m = &start;
-    FILE *progress = !o->quiet && isatty(STDERR_FILENO) ? stderr : NULL;
+    FILE *progress = root && !o->quiet && isatty(STDERR_FILENO) ? stderr : NULL;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     rt_measured ms;
@@ -94,9 +116,24 @@ int rt_run(const rt_experiment *x, const lrc_model *m, const rt_dataset *data, r
         return rc;
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (o->mpi && o->mpi->active && (rc = rt_mpi_bcast_int(o->mpi, &ms.interrupted, err)) == 0 && !root) {
+        /* another rank: its part of the grid, then nothing to write or print */
+        if (o->grid && !ms.interrupted)
+            rc = run_grid(NULL, x, m, rt_measured_train(&ms, data), &ms, o, err);
+        rt_measured_free(&ms);
+        free(init);
+        return rc;
+    }
+    if (rc != 0) {
+        rt_measured_free(&ms);
+        free(init);
+        return rc;
+    }
     o->prov.run_seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
     rt_buf extra = {0};
     rt_measured_json(&ms, &x->sweep, &extra);
+    if (o->mpi && (o->mpi->active || x->sweep.data_parallel))
+        mpi_report(o->mpi, &ms, &x->sweep, m->param_floats + 2, &extra, NULL);
     const rt_dataset *train = rt_measured_train(&ms, data);
     rt_report rep = {
         .name = x->name, .settings = x->settings, .nsettings = x->nsettings, .prov = &o->prov,
@@ -116,6 +153,11 @@ int rt_run(const rt_experiment *x, const lrc_model *m, const rt_dataset *data, r
     if (!o->quiet) {
         rt_print_summary(stdout, &rep);
         rt_measured_print(stdout, &ms, &x->sweep);
+        if (o->mpi && (o->mpi->active || x->sweep.data_parallel)) {
+            rt_buf ignored = {0};
+            mpi_report(o->mpi, &ms, &x->sweep, m->param_floats + 2, &ignored, stdout);
+            rt_buf_free(&ignored);
+        }
     }
     if (rc == 0 && o->grid && !ms.interrupted)
         rc = run_grid(dir, x, m, train, &ms, o, err);

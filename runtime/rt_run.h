@@ -38,6 +38,9 @@ typedef struct rt_run_opts {
     int grid;                     /* also run the grid comparison (lrc grid) */
     const rt_source *sources;     /* the .lrf files, saved under sources/ */
     int nsources;
+    const struct rt_mpi *mpi;     /* NULL, or this process under mpirun (rt_mpi.h): seeds and grid
+                                     rates go round the ranks, or (sweep.data_parallel) the ranks
+                                     share each step; only rank 0 writes and prints */
 } rt_run_opts;
 
 /* Runs the test and writes the outputs. Returns 0, or an rt_err code

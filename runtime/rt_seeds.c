@@ -3,6 +3,7 @@
  * same compiled step; then each suggestion's median and spread across the
  * seeds, the median curve with its min-max band, and curve.csv for all. */
 #include "rt_results.h"
+#include "rt_mpi.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -15,6 +16,8 @@ typedef struct seed_pool {
     const rt_sweep *sw;
     const rt_dataset *d;
     const rt_heldout *val;
+    const rt_mpi *dp;               /* data-parallel: every test over all ranks */
+    int64_t first, stride;          /* tests first, first+stride, ... (seeds over MPI ranks) */
     const volatile sig_atomic_t *interrupt;
     rt_result *res;
     int *rc;
@@ -27,23 +30,23 @@ static void run_one(seed_pool *p, int64_t i, FILE *progress)
 {
     rt_sweep sw = *p->sw;
     sw.seed = p->sw->seed + (uint64_t)i;
-    p->rc[i] = rt_range_test_heldout(p->m, &sw, p->d, p->val, p->interrupt, progress, &p->res[i],
-                                     &p->errs[i]);
+    p->rc[i] = rt_range_test_dp(p->m, &sw, p->d, p->val, p->dp, p->interrupt, progress, &p->res[i],
+                                &p->errs[i]);
 }
 
 static void *worker(void *arg)
 {
     seed_pool *p = arg;
-    for (int64_t i; (i = atomic_fetch_add(&p->next, 1)) < p->n;)
-        run_one(p, i, NULL);
+    for (int64_t k; (k = atomic_fetch_add(&p->next, 1)) * p->stride + p->first < p->n;)
+        run_one(p, k * p->stride + p->first, NULL);
     return NULL;
 }
 
-int rt_run_seeds(const lrc_model *m, const rt_sweep *sw, const rt_dataset *d, const rt_heldout *val,
-                 int64_t n, int threads, const volatile sig_atomic_t *interrupt, FILE *progress,
-                 rt_result *res, rt_err *err)
+/* Tests first, first+stride, ... < n; the others' res[] stay zero. */
+static int run_strided(seed_pool p, int threads, FILE *progress, rt_err *err)
 {
-    seed_pool p = {.m = m, .sw = sw, .d = d, .val = val, .interrupt = interrupt, .res = res, .n = n};
+    int64_t n = p.n, mine = n > p.first ? (n - p.first + p.stride - 1) / p.stride : 0;
+    rt_result *res = p.res;
     p.rc = calloc((size_t)n, sizeof *p.rc);
     p.errs = calloc((size_t)n, sizeof *p.errs);
     pthread_t *tid = calloc((size_t)(threads > 0 ? threads : 1), sizeof *tid);
@@ -55,18 +58,18 @@ int rt_run_seeds(const lrc_model *m, const rt_sweep *sw, const rt_dataset *d, co
     }
     atomic_init(&p.next, 0);
     int started = 0;
-    if (threads > n)
-        threads = (int)n;
+    if (threads > mine)
+        threads = (int)mine;
     for (int t = 0; threads > 1 && t < threads; t++)
         if (pthread_create(&tid[started], NULL, worker, &p) == 0)
             started++;
     if (started == 0)   /* one thread, or none could start: the caller's thread */
-        for (int64_t i = 0; i < n; i++)
+        for (int64_t i = p.first; i < n; i += p.stride)
             run_one(&p, i, progress);
     for (int t = 0; t < started; t++)
         pthread_join(tid[t], NULL);
     int rc = RT_OK;
-    for (int64_t i = 0; i < n && rc == RT_OK; i++)
+    for (int64_t i = p.first; i < n && rc == RT_OK; i += p.stride)
         if (p.rc[i] != RT_OK) {
             rc = p.rc[i];
             if (err)
@@ -78,6 +81,35 @@ int rt_run_seeds(const lrc_model *m, const rt_sweep *sw, const rt_dataset *d, co
     free(p.rc);
     free(p.errs);
     free(tid);
+    return rc;
+}
+
+int rt_run_seeds(const lrc_model *m, const rt_sweep *sw, const rt_dataset *d, const rt_heldout *val,
+                 int64_t n, int threads, const volatile sig_atomic_t *interrupt, FILE *progress,
+                 rt_result *res, rt_err *err)
+{
+    seed_pool p = {.m = m, .sw = sw, .d = d, .val = val, .interrupt = interrupt, .res = res, .n = n,
+                   .first = 0, .stride = 1};
+    return run_strided(p, threads, progress, err);
+}
+
+int rt_run_seeds_mpi(const rt_mpi *mpi, const lrc_model *m, const rt_sweep *sw, const rt_dataset *d,
+                     const rt_heldout *val, int64_t n, int threads, const volatile sig_atomic_t *interrupt,
+                     FILE *progress, rt_result *res, rt_err *err)
+{
+    seed_pool p = {.m = m, .sw = sw, .d = d, .val = val, .interrupt = interrupt, .res = res, .n = n,
+                   .first = 0, .stride = 1};
+    if (sw->data_parallel) {   /* the ranks share each step: one test at a time, on this thread */
+        p.dp = mpi;
+        return run_strided(p, 1, progress, err);
+    }
+    if (!mpi || !mpi->active || mpi->size == 1)
+        return run_strided(p, threads, progress, err);
+    p.first = mpi->rank;
+    p.stride = mpi->size;
+    int rc = run_strided(p, threads, progress, err);
+    if (rc == RT_OK)
+        rc = rt_mpi_gather_results(mpi, res, n, err);
     return rc;
 }
 

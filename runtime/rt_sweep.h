@@ -119,6 +119,7 @@ typedef struct rt_sweep {
     int ngrid;                       /* lrc grid: fixed rates, each trained grid_steps steps */
     double grid_rates[RT_GRID_MAX];
     int64_t grid_steps;
+    int data_parallel;               /* `parallel data`: every rank a shard of each batch (rt_mpi.h) */
 } rt_sweep;
 
 #endif

@@ -3,6 +3,7 @@
  * a stop clause, a non-finite loss, the schedule's last step or an
  * interrupt, and then computes the requested suggestions. */
 #include "rt_test.h"
+#include "rt_mpi.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 /* Everything one run allocates, freed together on every path. */
 typedef struct run_buffers {
     float *mem, *x, *y;
+    float *comm;        /* data-parallel: gradient + loss + interrupt flag, then every rank's */
     rt_batcher batcher;
     int batcher_ready;
 } run_buffers;
@@ -40,6 +42,7 @@ static void free_buffers(run_buffers *b)
     free(b->mem);
     free(b->x);
     free(b->y);
+    free(b->comm);
 }
 
 static int check_shapes(const lrc_model *m, const rt_sweep *sw, const rt_dataset *d, rt_err *err)
@@ -56,17 +59,20 @@ static int check_shapes(const lrc_model *m, const rt_sweep *sw, const rt_dataset
     return RT_OK;
 }
 
-static int alloc_buffers(const lrc_model *m, const rt_sweep *sw, const rt_dataset *d,
+/* Data-parallel: x/y hold the global batch (ranks x the model's batch). */
+static int alloc_buffers(const lrc_model *m, const rt_sweep *sw, const rt_dataset *d, const rt_mpi *dp,
                          run_buffers *b, rt_err *err)
 {
-    int64_t yf = m->y_floats > 1 ? m->y_floats : 1;
+    int64_t yf = m->y_floats > 1 ? m->y_floats : 1, ranks = dp ? dp->size : 1, batch = m->batch * ranks;
     b->mem = alloc_floats_aligned(m->mem_floats);
-    b->x = alloc_floats_aligned(m->batch * m->x_floats);
-    b->y = alloc_floats_aligned(m->batch * yf);
-    if (!b->mem || !b->x || !b->y)
+    b->x = alloc_floats_aligned(batch * m->x_floats);
+    b->y = alloc_floats_aligned(batch * yf);
+    if (dp)
+        b->comm = alloc_floats_aligned((ranks + 1) * (m->param_floats + 2));
+    if (!b->mem || !b->x || !b->y || (dp && !b->comm))
         return rt_errf(err, RT_FAILED, "out of memory for the model (%lld floats)",
                        (long long)m->mem_floats);
-    int rc = rt_batcher_init(&b->batcher, d, m->batch, sw->shuffle, sw->seed, err);
+    int rc = rt_batcher_init(&b->batcher, d, batch, sw->shuffle, sw->seed, err);
     if (rc != RT_OK)
         return rc;
     b->batcher_ready = 1;
@@ -143,15 +149,38 @@ static double heldout_loss(const lrc_model *m, float *mem, const rt_heldout *val
     return sum / (double)val->batches;
 }
 
+/* One data-parallel step: this rank's rows through lrc_grad, the mean of
+ * [gradient | loss | interrupt flag] over the ranks, lrc_update. The flag
+ * travels with the gradient so that every rank stops after the same step. */
+static int dp_step(const lrc_model *m, const rt_mpi *dp, run_buffers *b, float rate, int32_t t,
+                   const volatile sig_atomic_t *interrupt, double *loss, int *stop, rt_result *r, rt_err *err)
+{
+    int64_t yf = m->y_floats > 1 ? m->y_floats : 1, p = m->param_floats;
+    float *g = b->mem + p;
+    float l = m->grad(b->mem, b->x + dp->rank * m->batch * m->x_floats, b->y + dp->rank * m->batch * yf, t);
+    memcpy(b->comm, g, (size_t)p * sizeof *g);
+    b->comm[p] = l;
+    b->comm[p + 1] = interrupt && *interrupt ? 1.0f : 0.0f;
+    int rc = rt_mpi_mean(dp, b->comm, p + 2, b->comm + p + 2, &r->comm_seconds, err);
+    if (rc != RT_OK)
+        return rc;
+    memcpy(g, b->comm, (size_t)p * sizeof *g);
+    m->update(b->mem, rate, t);
+    *loss = b->comm[p];
+    *stop = b->comm[p + 1] > 0.0f;
+    return RT_OK;
+}
+
 static int run_steps(const lrc_model *m, const rt_sweep *sw, run_buffers *b, const rt_heldout *val,
-                     const volatile sig_atomic_t *interrupt, FILE *progress,
+                     const rt_mpi *dp, const volatile sig_atomic_t *interrupt, FILE *progress,
                      rt_result *r, rt_err *err)
 {
+    int dp_stop = 0;
     rt_smoother sm;
     rt_smoother_init(&sm, sw->beta);
     double best = INFINITY, last_shown = 0.0;
     for (int64_t s = 0; r->end == RT_END_NONE; s++) {
-        if (interrupt && *interrupt) {
+        if (dp ? dp_stop : interrupt && *interrupt) {
             r->end = RT_END_INTERRUPT;
             snprintf(r->end_text, sizeof r->end_text, "interrupted before step %lld", (long long)s);
             break;
@@ -159,7 +188,12 @@ static int run_steps(const lrc_model *m, const rt_sweep *sw, run_buffers *b, con
         rt_point p = {.step = s, .rate = rt_schedule_rate(&sw->schedule, s)};
         rt_batcher_next(&b->batcher, b->x, b->y);
         double t0 = now_seconds();
-        p.loss = m->step(b->mem, b->x, b->y, (float)p.rate, (int32_t)(s + 1));
+        if (dp) {
+            int rc = dp_step(m, dp, b, (float)p.rate, (int32_t)(s + 1), interrupt, &p.loss, &dp_stop, r, err);
+            if (rc != RT_OK)
+                return rc;
+        } else
+            p.loss = m->step(b->mem, b->x, b->y, (float)p.rate, (int32_t)(s + 1));
         double t1 = now_seconds();
         r->step_seconds += t1 - t0;
         if (val) {
@@ -213,22 +247,35 @@ int rt_range_test_heldout(const lrc_model *m, const rt_sweep *sw, const rt_datas
                           const rt_heldout *val, const volatile sig_atomic_t *interrupt,
                           FILE *progress, rt_result *out, rt_err *err)
 {
+    return rt_range_test_dp(m, sw, d, val, NULL, interrupt, progress, out, err);
+}
+
+int rt_range_test_dp(const lrc_model *m, const rt_sweep *sw, const rt_dataset *d, const rt_heldout *val,
+                     const rt_mpi *dp, const volatile sig_atomic_t *interrupt, FILE *progress,
+                     rt_result *out, rt_err *err)
+{
     memset(out, 0, sizeof *out);
     out->seed = sw->seed;
     out->validation = val != NULL;
+    out->ranks = dp ? dp->size : 0;
     if (val && (val->batches < 1 || !m->eval))
         return rt_errf(err, RT_BAD_INPUT, "validation needs at least one held-out batch");
+    if (dp && val)
+        return rt_errf(err, RT_BAD_INPUT, "data-parallel runs measure the training loss; 'measure validation' "
+                                          "needs a run without 'parallel data'");
+    if (dp && (!m->grad || !m->update))
+        return rt_errf(err, RT_FAILED, "data-parallel steps need lrc_grad and lrc_update, which this model lacks");
     int rc = check_shapes(m, sw, d, err);
     if (rc != RT_OK)
         return rc;
     run_buffers b = {0};
-    rc = alloc_buffers(m, sw, d, &b, err);
+    rc = alloc_buffers(m, sw, d, dp, &b, err);
     if (rc == RT_OK) {
         m->init(b.mem, sw->seed);
         if (m->init_params)
             memcpy(b.mem, m->init_params, (size_t)m->param_floats * sizeof(float));
         double t0 = now_seconds();
-        rc = run_steps(m, sw, &b, val, interrupt, progress, out, err);
+        rc = run_steps(m, sw, &b, val, dp, interrupt, progress, out, err);
         out->seconds = now_seconds() - t0;
     }
     if (rc == RT_OK)

@@ -39,6 +39,8 @@ typedef struct rt_result {
     int validation;                /* loss = mean lrc_eval over held-out batches after the step */
     double step_seconds;           /* time inside lrc_step, all steps */
     double eval_seconds;           /* time measuring the held-out batches, all steps */
+    int ranks;                     /* data-parallel: the ranks that shared each batch (0: not) */
+    double comm_seconds;           /* data-parallel: time in the gradient reduction, all steps */
 } rt_result;
 
 /* Held-out batches: `batches` x the model's batch samples, measured with
@@ -61,6 +63,17 @@ int rt_range_test(const lrc_model *m, const rt_sweep *sw, const rt_dataset *d,
 int rt_range_test_heldout(const lrc_model *m, const rt_sweep *sw, const rt_dataset *d,
                           const rt_heldout *val, const volatile sig_atomic_t *interrupt,
                           FILE *progress, rt_result *out, rt_err *err);
+
+/* The same, data-parallel when `dp` is not NULL (runtime/rt_mpi.h): the
+ * model is compiled for dp->size times fewer samples than the global batch
+ * the data is drawn in; rank r takes rows [r*B/K, (r+1)*B/K) of it, runs
+ * lrc_grad, the ranks average gradient and loss (rt_mpi_mean), and every
+ * rank runs lrc_update. Every rank gets the same curve. No held-out
+ * measure (val must be NULL). */
+struct rt_mpi;
+int rt_range_test_dp(const lrc_model *m, const rt_sweep *sw, const rt_dataset *d, const rt_heldout *val,
+                     const struct rt_mpi *dp, const volatile sig_atomic_t *interrupt, FILE *progress,
+                     rt_result *out, rt_err *err);
 
 void rt_result_free(rt_result *r);
 

@@ -5,7 +5,9 @@
  * checks that this CPU has the features the code was compiled for, reads
  * the data and hands everything to rt_run — the same run `lrc run` makes.
  * Built into its own static library (lrc_standalone), never into the
- * runtime library. Exit codes as lrc: 0, 1 run failed, 2 bad input, 130/143. */
+ * runtime library. Exit codes as lrc: 0, 1 run failed, 2 bad input, 130/143.
+ * Under mpirun (rt_mpi.h) the seeds go round the ranks, rank 0 writes the
+ * run, and a rank that fails stops the whole job. */
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
@@ -16,6 +18,7 @@
 #include "lrc_abi.h"
 #include "rt_config.h"
 #include "rt_data.h"
+#include "rt_mpi.h"
 #include "rt_run.h"
 
 /* Defined by the generated object file. */
@@ -49,7 +52,8 @@ typedef struct bin_opts {
     const char *prog;
     const char *out_dir, *data, *labels;
     int quiet, help, version;
-    int has_seed, has_start, has_end, has_decay, has_steps, has_diverge;
+    int has_seed, has_start, has_end, has_decay, has_steps, has_diverge, has_seeds;
+    int64_t seeds;
     uint64_t seed;
     double start, end, decay, diverge;
     int64_t steps;
@@ -114,7 +118,9 @@ static int set_option(bin_opts *o, const rt_config *c, const char *opt, const ch
             return 0;
         o->seed = (uint64_t)n;
         o->has_seed = 1;
-    } else if (!strcmp(opt, "--start-rate"))
+    } else if (!strcmp(opt, "--seeds"))
+        return (o->has_seeds = parse_int(o, opt, val, 1, 4096, &o->seeds));
+    else if (!strcmp(opt, "--start-rate"))
         return (o->has_start = parse_real(o, opt, val, 0, &o->start));
     else if (!strcmp(opt, "--end-rate"))
         return (o->has_end = parse_real(o, opt, val, 0, &o->end));
@@ -164,6 +170,12 @@ static int parse_args(int argc, char **argv, bin_opts *o, const rt_config *c)
         if (!strcmp(a, "--version")) {
             o->version = 1;
             continue;
+        }
+        if (!strcmp(a, "--data-parallel")) {
+            fprintf(stderr, "%s: error: --data-parallel: a binary's batch (%lld) is compiled in, for one process; "
+                    "data-parallel steps run with `mpirun -n K lrc run %s --data-parallel`\n", o->prog,
+                    (long long)c->shape.batch, c->prov.source_path ? c->prov.source_path : "FILE.lrf");
+            return 0;
         }
         if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
             o->quiet = 1;
@@ -237,6 +249,7 @@ static void print_help(const bin_opts *o, const rt_config *c)
            "                     (default: %s)\n"
            "  --labels PATH      idx/npy data: the labels file (default: %s)\n"
            "  --seed N           initialisation and shuffling (default: %llu)\n"
+           "  --seeds N          N tests on seed, seed+1, ... (threads; under mpirun, seed i on rank i mod K)\n"
            "  --start-rate R     the first rate (default: %g)\n",
            o->prog, c->x.name, or_none(c->prov.lrc_version), or_none(c->prov.source_path),
            (long long)c->shape.batch, (long long)c->shape.x_floats, c->x.name, or_none(c->x.data.path),
@@ -331,7 +344,7 @@ static int check_cpu(const bin_opts *o, const rt_config *c)
 /* ---- applying the run-time options --------------------------------------------- */
 
 typedef struct new_values {
-    char seed[32], start[32], end[32], decay[32], steps[32], stop[sizeof(((rt_stop_clause *)0)->text)];
+    char seed[32], seeds[32], start[32], end[32], decay[32], steps[32], stop[sizeof(((rt_stop_clause *)0)->text)];
 } new_values;
 
 static void update_setting(rt_config *c, const char *key, const char *value)
@@ -361,6 +374,11 @@ static int apply_options(const bin_opts *o, rt_config *c, new_values *nv)
         sw->seed = o->seed;
         snprintf(nv->seed, sizeof nv->seed, "%llu", (unsigned long long)o->seed);
         update_setting(c, "sweep.seed", nv->seed);
+    }
+    if (o->has_seeds) {
+        sw->seeds = o->seeds;
+        snprintf(nv->seeds, sizeof nv->seeds, "%lld", (long long)o->seeds);
+        update_setting(c, "sweep.seeds", nv->seeds);
     }
     if (o->has_start) {
         sc->start = o->start;
@@ -457,7 +475,7 @@ static const char *base_name(const char *path)
     return slash ? slash + 1 : path;
 }
 
-static int run(const bin_opts *o, rt_config *c)
+static int run(const bin_opts *o, rt_config *c, const rt_mpi *mpi)
 {
     rt_dataset data = {0};
     int rc = load_data(o, c, &data);
@@ -475,7 +493,7 @@ static int run(const bin_opts *o, rt_config *c)
     snprintf(overrides, sizeof overrides, "%s%s%s%s", c->prov.overrides ? c->prov.overrides : "",
              c->prov.overrides && *c->prov.overrides && o->given[0] ? " " : "", o->given[0] ? "(run) " : "",
              o->given);
-    rt_run_opts ro = {.out_dir = o->out_dir, .quiet = o->quiet, .interrupt = &g_signal, .prov = c->prov};
+    rt_run_opts ro = {.out_dir = o->out_dir, .quiet = o->quiet, .interrupt = &g_signal, .prov = c->prov, .mpi = mpi};
     ro.prov.host_cpu = host;
     ro.prov.overrides = overrides;
     ro.prov.compile_seconds = 0; /* compiled ahead of time */
@@ -500,20 +518,31 @@ int main(int argc, char **argv)
         rt_config_free(&c);
         return EXIT_FAILED;
     }
+    rt_mpi mpi;   /* under mpirun: started before anything can fail, so that a failure stops every rank */
+    if (rt_mpi_start(&mpi, &err) != 0) {
+        fprintf(stderr, "%s: error: %s\n", o.prog, err.msg);
+        rt_config_free(&c);
+        return err.code;
+    }
     int rc = EXIT_OK;
     new_values nv;
     if (!parse_args(argc, argv, &o, &c))
         rc = EXIT_BAD;
-    else if (o.help)
+    else if (o.help && mpi.rank == 0)
         print_help(&o, &c);
-    else if (o.version)
+    else if (o.version && mpi.rank == 0)
         print_version(&o, &c);
+    else if (o.help || o.version)
+        ;
     else if (!check_cpu(&o, &c))
         rc = EXIT_FAILED;
     else if (!apply_options(&o, &c, &nv))
         rc = EXIT_BAD;
     else
-        rc = run(&o, &c);
+        rc = run(&o, &c, &mpi);
     rt_config_free(&c);
+    if (rc != EXIT_OK && rc != 130 && rc != 143)
+        rt_mpi_abort(&mpi, o.prog, rc);
+    rt_mpi_finish(&mpi);
     return rc;
 }
