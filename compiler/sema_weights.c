@@ -5,8 +5,12 @@
  * activation (when it has one) the next, so
  *   dense 128 relu; dense 10   ->  0.weight [128, in], 0.bias [128],
  *                                  2.weight [10, 128], 2.bias [10]
- * (module 1 is the ReLU). A weight is stored as PyTorch's Linear holds it,
- * [out, in]: the transpose of lrc's W [in][out]. `init from` reads only the
+ * (module 1 is the ReLU). Weights are stored as PyTorch holds them:
+ * Linear [out, in] (the transpose of lrc's W [in][out]), Conv2d
+ * [out c, in c, kh, kw] (lrc: [kh][kw][in c][out c]), BatchNorm weight and
+ * bias [c]. Pooling, flatten and dropout layers are modules without
+ * parameters. lrc's images are channels-last, so the equivalent PyTorch
+ * model flattens NHWC: x.permute(0, 2, 3, 1).flatten(1) before a Linear. `init from` reads only the
  * file's header here, so a missing, extra or misshapen tensor is reported
  * at the statement before anything is compiled; the values are read when
  * the run starts (runtime/rt_weights.c). */
@@ -17,23 +21,40 @@
 
 #include "rt_safetensors.h"
 
+/* The PyTorch modules a layer stands for: the layer itself (none for an
+ * implicit flatten) and its activation. */
+static int modules_of(const plan_layer *l)
+{
+    return 1 + (l->kind != PLAN_ACTIVATION && l->act != PLAN_ACT_NONE);
+}
+
 int sema_weight_tensors(arena *a, const plan *p, rt_tensor **out)
 {
     rt_tensor *t = arena_alloc(a, (size_t)(2 * p->nlayers + 1) * sizeof *t);
     int n = 0, module = 0;
     for (int i = 0; i < p->nlayers; i++) {
         const plan_layer *l = &p->layers[i];
+        const char *weight = arena_printf(a, "%d.weight", module), *bias = arena_printf(a, "%d.bias", module);
         if (l->kind == PLAN_DENSE) {
-            t[n] = (rt_tensor){.name = arena_printf(a, "%d.weight", module), .rank = 2,
-                               .shape = {l->out, l->in}, .offset = l->w, .permuted = 1, .perm = {1, 0}};
-            t[n + 1] = (rt_tensor){.name = arena_printf(a, "%d.bias", module), .rank = 1,
-                                   .shape = {l->out}, .offset = l->b};
-            n += 2;
+            /* W [in][out] -> Linear.weight [out, in] */
+            t[n++] = (rt_tensor){.name = weight, .rank = 2, .shape = {l->out, l->in}, .offset = l->w,
+                                 .permuted = 1, .perm = {1, 0}};
+            t[n++] = (rt_tensor){.name = bias, .rank = 1, .shape = {l->out}, .offset = l->b};
+        } else if (l->kind == PLAN_CONV2D) {
+            /* W [kh][kw][in c][out c] -> Conv2d.weight [out c, in c, kh, kw] */
+            t[n++] = (rt_tensor){.name = weight, .rank = 4, .shape = {l->osh.c, l->ish.c, l->k, l->k},
+                                 .offset = l->w, .permuted = 1, .perm = {2, 3, 1, 0}};
+            t[n++] = (rt_tensor){.name = bias, .rank = 1, .shape = {l->osh.c}, .offset = l->b};
+        } else if (l->kind == PLAN_BATCHNORM) {
+            /* gamma, beta [c] -> BatchNorm.weight, .bias (running statistics
+             * are state, not parameters: they start at 0 and 1) */
+            t[n++] = (rt_tensor){.name = weight, .rank = 1, .shape = {l->osh.c}, .offset = l->w};
+            t[n++] = (rt_tensor){.name = bias, .rank = 1, .shape = {l->osh.c}, .offset = l->b};
         } else if (plan_layer_params(l) > 0) {
             *out = NULL;
-            return -1; /* a layer kind this naming does not know yet */
+            return -1; /* a layer kind this naming does not know */
         }
-        module += 1 + (l->act != PLAN_ACT_NONE);
+        module += modules_of(l);
     }
     *out = t;
     return n;
@@ -73,8 +94,7 @@ void sema_check_weights(arena *a, diag *d, sema_experiment *e)
     if (!e->init_from)
         return;
     if (e->ntensors < 0) {
-        diag_error(d, e->init_span, "'init from' cannot name the parameters of this network's layers yet "
-                   "(dense layers only)");
+        diag_error(d, e->init_span, "'init from' cannot name the parameters of this network's layers");
         return;
     }
     rt_err err = {0};
