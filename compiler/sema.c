@@ -110,7 +110,7 @@ static void copy_block(sema_ctx *c, sema_block *to, const sema_block *from)
 
 static int is_source(const ast_expr *e)
 {
-    return e->kind == AST_CALL || (e->kind == AST_IDENT && (!strcmp(e->text, "spirals") || !strcmp(e->text, "blobs")));
+    return e->kind == AST_CALL || (e->kind == AST_IDENT && sema_is_generator(e->text));
 }
 
 static void apply_base(sema_ctx *c, sema_def *d, sema_block *b, const ast_expr *base, int explicit_base)

@@ -31,6 +31,19 @@ static const char *path_arg(sema_ctx *c, const ast_expr *call, int i, const char
     return arena_printf(c->a, "%s%s", dir_of_file(c, e->span.file), e->text);
 }
 
+/* The generators, written as a bare name: `dataset d = spirals { ... }`. */
+static const struct { const char *name; rt_src_kind kind; } generators[] = {
+    {"spirals", RT_SRC_SPIRALS}, {"blobs", RT_SRC_BLOBS}, {"regression", RT_SRC_REGRESSION}, {"moons", RT_SRC_MOONS},
+};
+
+int sema_is_generator(const char *name)
+{
+    for (size_t i = 0; i < sizeof generators / sizeof generators[0]; i++)
+        if (strcmp(name, generators[i].name) == 0)
+            return 1;
+    return 0;
+}
+
 static int source_kind(sema_ctx *c, const ast_expr *src, rt_data_spec *out)
 {
     static const char *const sources[] = {"csv", "idx", "npy", "spirals", "blobs", "regression", "moons", NULL};
@@ -52,12 +65,9 @@ static int source_kind(sema_ctx *c, const ast_expr *src, rt_data_spec *out)
         out->labels = path_arg(c, src, 1, "the targets (y) file");
         return out->path && out->labels;
     }
-    static const struct { const char *name; rt_src_kind kind; } synth[] = {
-        {"spirals", RT_SRC_SPIRALS}, {"blobs", RT_SRC_BLOBS}, {"regression", RT_SRC_REGRESSION}, {"moons", RT_SRC_MOONS},
-    };
-    for (size_t i = 0; i < sizeof synth / sizeof synth[0]; i++)
-        if (strcmp(name, synth[i].name) == 0 && (src->kind == AST_IDENT || src->nitems == 0)) {
-            out->kind = synth[i].kind;
+    for (size_t i = 0; i < sizeof generators / sizeof generators[0]; i++)
+        if (strcmp(name, generators[i].name) == 0 && (src->kind == AST_IDENT || src->nitems == 0)) {
+            out->kind = generators[i].kind;
             return 1;
         }
     if (strcmp(name, "npy") == 0) {

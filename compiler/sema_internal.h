@@ -53,6 +53,8 @@ typedef struct sema_ctx {
  *      sema_sweep.c; unknown keys: sema_keys.c) ------------------------------ */
 /* Each returns nothing; errors go to c->d. Settings are recorded under
  * c->prefix (set by the caller). */
+/* A data generator's name (spirals, blobs, regression, moons). */
+int  sema_is_generator(const char *name);
 void sema_build_dataset(sema_ctx *c, const sema_block *b, rt_data_spec *out, int64_t *batch, int *shuffle);
 void sema_build_network(sema_ctx *c, const sema_block *b, plan *p, src_span *input_span);
 void sema_build_loss(sema_ctx *c, const sema_block *b, plan *p);

@@ -14,7 +14,7 @@ valid_outputs() { # DIR NAME
   expect_grep '"steepest": \{' "$1/report.json" "$2 suggestion"
 }
 
-for ex in digits_mlp spirals_adam; do
+for ex in digits_mlp spirals_adam regression binary; do
   expect_code 0 "$ex" "$lrc" run "$src/examples/$ex.lrf" --out "$tmp/$ex" --quiet
   valid_outputs "$tmp/$ex" "$ex"
 done
