@@ -30,6 +30,8 @@ PY
 if [ -r /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
   expect_code 0 fashion "$lrc" run "$src/examples/fashion_mlp.lrf" --out "$tmp/fashion" --quiet
   valid_outputs "$tmp/fashion" fashion_mlp
+  expect_code 0 fashion_lenet "$lrc" run "$src/examples/fashion_lenet.lrf" --out "$tmp/lenet" --quiet
+  valid_outputs "$tmp/lenet" fashion_lenet
 else
   echo "skip: Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)"
 fi
