@@ -6,6 +6,9 @@ PyTorch when Debian's python3-torch is installed, as ratios from one run.
     bench/run.py [--lrc build/lrc] [--reps 5] [workload ...]
 
 Each workload is a .lrf file in bench/workloads/ with a fixed-length sweep.
+"peak MiB" is the whole `lrc run` process (libLLVM included); "bin MiB"
+the same experiment as a standalone binary (`lrc build`); "min MiB" what
+the run must hold (parameters, gradients, moments, activations, data).
 The PyTorch side is rebuilt from the resolved settings lrc writes into
 report.json (data, layers, batch, optimizer, schedule), so both run the
 same experiment. lrc's time is the whole range-test loop (batching, step,
@@ -18,21 +21,38 @@ import argparse, gzip, json, os, statistics, subprocess, sys, tempfile, time
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
+def peak_rss(cmd, env):
+    """Runs cmd; returns its peak RSS in bytes. Measured by /usr/bin/time:
+    a child forked from this Python (with PyTorch loaded) would report the
+    parent's RSS as its own peak."""
+    with tempfile.NamedTemporaryFile(mode="r") as t:
+        proc = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", t.name] + cmd, env=env, stdout=subprocess.DEVNULL)
+        if proc.returncode != 0:
+            sys.exit(f"{' '.join(cmd)} failed (status {proc.returncode})")
+        return int(t.read().split()[-1]) * 1024
+
+
 def run_lrc(lrc, lrf, reps):
     """Runs lrc `reps` times; returns the reports and the largest peak RSS (bytes)."""
     results, peak = [], 0
+    env = dict(os.environ, LRC_STDLIB=os.path.join(HERE, "..", "stdlib"))
     with tempfile.TemporaryDirectory() as tmp:
         for r in range(reps):
             out = os.path.join(tmp, str(r))
-            proc = subprocess.Popen([lrc, "run", lrf, "--out", out, "--quiet"],
-                                    env=dict(os.environ, LRC_STDLIB=os.path.join(HERE, "..", "stdlib")))
-            _, status, usage = os.wait4(proc.pid, 0)
-            if status != 0:
-                sys.exit(f"lrc run {lrf} failed (status {status})")
-            peak = max(peak, usage.ru_maxrss * 1024)
+            peak = max(peak, peak_rss([lrc, "run", lrf, "--out", out, "--quiet"], env))
             with open(os.path.join(out, "report.json")) as f:
                 results.append(json.load(f))
     return results, peak
+
+
+def standalone_peak(lrc, lrf):
+    """Peak RSS (bytes) of the same experiment as a standalone binary
+    (`lrc build`: no libLLVM in the process)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        exe = os.path.join(tmp, "bench_bin")
+        env = dict(os.environ, LRC_STDLIB=os.path.join(HERE, "..", "stdlib"))
+        subprocess.run([lrc, "build", lrf, "-o", exe], env=env, check=True, stdout=subprocess.DEVNULL)
+        return peak_rss([exe, "--out", os.path.join(tmp, "run"), "--quiet"], env)
 
 
 def sgemm_ceiling():
@@ -48,15 +68,53 @@ def sgemm_ceiling():
     return [float(line.split()[3]) for line in out.splitlines()]
 
 
-def weights_of(settings):
-    layers, fan_in = [], int(settings["network.input"])
-    i = 1
+def layers_of(settings):
+    """The network as (kind, args, act, options) from report.json's settings,
+    e.g. ("conv2d", [6, 5], "relu", {"stride": 1, "padding": 2})."""
+    layers, i = [], 1
     while f"network.layer{i}" in settings:
-        kind, units, act, _ = settings[f"network.layer{i}"].split()
-        layers.append((fan_in, int(units), act))
-        fan_in = int(units)
+        text = settings[f"network.layer{i}"]
+        head, _, opts = text.partition("{")
+        words = head.split()
+        kind, args = words[0], [int(w) for w in words[1:] if w.isdigit()]
+        act = next((w for w in words[1:] if not w.isdigit()), "none")
+        options = {}
+        for o in opts.rstrip("} ").split(";"):
+            kv = o.split()
+            if len(kv) == 2 and kv[1].isdigit():
+                options[kv[0]] = int(kv[1])
+        layers.append((kind, args, act, options))
         i += 1
     return layers
+
+
+def input_shape(settings):
+    """[h, w, c] of one sample."""
+    v = str(settings["network.input"]).strip("[]").split(",")
+    return [1, 1, int(v[0])] if len(v) == 1 else [int(x) for x in v]
+
+
+def macs_and_weights(settings):
+    """Multiply-adds of one sample's forward pass, and the weight count."""
+    h, w, c = input_shape(settings)
+    macs = weights = 0
+    for kind, args, _, o in layers_of(settings):
+        if kind == "dense":
+            macs += h * w * c * args[0]
+            weights += h * w * c * args[0]
+            h, w, c = 1, 1, args[0]
+        elif kind == "conv2d":
+            k, s, p = args[1], o.get("stride", 1), o.get("padding", 0)
+            h, w = (h + 2 * p - k) // s + 1, (w + 2 * p - k) // s + 1
+            macs += h * w * k * k * c * args[0]
+            weights += k * k * c * args[0]
+            c = args[0]
+        elif kind in ("maxpool", "avgpool"):
+            k, s = args[0], o.get("stride", args[0])
+            h, w = (h - k) // s + 1, (w - k) // s + 1
+        elif kind == "flatten":
+            h, w, c = 1, 1, h * w * c
+    return macs, weights
 
 
 # ---- the same range test in PyTorch ------------------------------------------
@@ -74,6 +132,8 @@ def load_data(s, np):
         with gzip.open(s["dataset.labels"]) as f:
             y = np.frombuffer(f.read()[8:], dtype=np.uint8).astype(np.int64)
         x = x.reshape(len(y), -1)
+    if s.get("dataset.limit"):
+        x, y = x[:int(s["dataset.limit"])], y[:int(s["dataset.limit"])]
     return x * float(s["dataset.scale"]), y
 
 
@@ -85,9 +145,25 @@ def torch_steps_per_second(s, threads):
     x, y = load_data(s, np)
     X, Y = torch.from_numpy(np.ascontiguousarray(x)), torch.from_numpy(y)
     acts = {"relu": torch.nn.ReLU, "tanh": torch.nn.Tanh, "sigmoid": torch.nn.Sigmoid}
+    h, w, c = input_shape(s)
+    if h * w > 1:  # images: PyTorch's own layout, NCHW
+        X = X.reshape(-1, h, w, c).permute(0, 3, 1, 2).contiguous()
     mods = []
-    for fan_in, units, act in weights_of(s):
-        mods.append(torch.nn.Linear(fan_in, units))
+    for kind, args, act, o in layers_of(s):
+        if kind == "dense":
+            mods.append(torch.nn.Linear(h * w * c, args[0]))
+            h, w, c = 1, 1, args[0]
+        elif kind == "conv2d":
+            k, st, p = args[1], o.get("stride", 1), o.get("padding", 0)
+            mods.append(torch.nn.Conv2d(c, args[0], k, stride=st, padding=p))
+            h, w, c = (h + 2 * p - k) // st + 1, (w + 2 * p - k) // st + 1, args[0]
+        elif kind in ("maxpool", "avgpool"):
+            k, st = args[0], o.get("stride", args[0])
+            mods.append((torch.nn.MaxPool2d if kind == "maxpool" else torch.nn.AvgPool2d)(k, stride=st))
+            h, w = (h - k) // st + 1, (w - k) // st + 1
+        elif kind == "flatten":
+            mods.append(torch.nn.Flatten())
+            h, w, c = 1, 1, h * w * c
         if act in acts:
             mods.append(acts[act]())
     model = torch.nn.Sequential(*mods)
@@ -145,7 +221,7 @@ def main():
         print("(PyTorch not installed: bench/setup.sh for the side-by-side columns)")
     head = f"{'workload':<14}{'steps':>6}{'lrc steps/s':>13}{'GFLOP/s':>9}"
     head += f"{'of ceiling':>11}" if ceiling else ""
-    head += f"{'compile ms':>12}{'peak MiB':>10}{'min MiB':>9}"
+    head += f"{'compile ms':>12}{'peak MiB':>10}{'bin MiB':>9}{'min MiB':>9}"
     if have_torch:
         head += f"{'torch steps/s':>15}{'lrc/torch':>11}"
     print(head)
@@ -158,14 +234,16 @@ def main():
         s = reps[0]["settings"]
         sps = statistics.median(r["steps"] / r["provenance"]["run_seconds"] for r in reps)
         compile_ms = 1000 * statistics.median(r["provenance"]["compile_seconds"] for r in reps)
-        weights = sum(i * o for i, o, _ in weights_of(s))
-        gflops = 6 * int(s["dataset.batch"]) * weights * sps / 1e9
+        macs, _ = macs_and_weights(s)
+        gflops = 6 * int(s["dataset.batch"]) * macs * sps / 1e9
         # what the run must hold: the model's block (parameters, gradients,
         # moments, activations) and the data set as floats
-        minimum = reps[0]["model"]["memory_bytes"] + 4 * reps[0]["data"]["samples"] * (int(s["network.input"]) + 1)
+        h, w, c = input_shape(s)
+        minimum = reps[0]["model"]["memory_bytes"] + 4 * reps[0]["data"]["samples"] * (h * w * c + 1)
+        standalone = standalone_peak(a.lrc, lrf)
         line = f"{name:<14}{reps[0]['steps']:>6}{sps:>13.0f}{gflops:>9.1f}"
         line += f"{100 * gflops / ceiling[1]:>10.0f}%" if ceiling else ""
-        line += f"{compile_ms:>12.0f}{peak / 2**20:>10.0f}{minimum / 2**20:>9.0f}"
+        line += f"{compile_ms:>12.0f}{peak / 2**20:>10.0f}{standalone / 2**20:>9.0f}{minimum / 2**20:>9.0f}"
         if have_torch:
             tsps = max(statistics.median(torch_steps_per_second(s, t) for _ in range(max(1, a.reps // 2)))
                        for t in (1, 2))

@@ -8,19 +8,47 @@
  *
  * All three products are cg_gemm.c's register-blocked kernels: z = x W and
  * dW = x^T dz as "nn" products (vectors along o; x^T is x read with swapped
- * strides), dx = dz W^T as dot products along o ("nt"). Activations are
+ * strides), dx = dz W^T as dot products along o ("nt"); large ones are
+ * split by output rows over two threads (cg_parallel.c). Activations are
  * cg_act.c; the gradient block is zeroed by the caller before the backward
  * pass (dW is overwritten, db accumulated).
  */
 #include "cg_internal.h"
 
-void cg_mm_forward(cg *g, const cg_mm *m)
+static LLVMValueRef mm_x(cg *g, const cg_mm *m) { return m->x < 0 ? g->x : cg_mem(g, m->x, NULL); }
+
+/* z rows [lo, hi) */
+static void z_rows(cg *g, const void *arg, int64_t lo, int64_t hi)
 {
-    cg_gemm z = {.m = m->rows, .n = m->out, .k = m->in, .a = m->x, .a_m = m->in, .a_k = 1,
+    const cg_mm *m = arg;
+    cg_gemm z = {.m = m->rows, .n = m->out, .k = m->in, .a = mm_x(g, m), .a_m = m->in, .a_k = 1,
                  .b = cg_mem(g, m->w, NULL), .ldb = m->out, .c = cg_mem(g, m->z, NULL), .ldc = m->out,
                  .bias = cg_mem(g, m->b, NULL)};
-    cg_gemm_nn(g, &z);
+    cg_gemm_nn_rows(g, &z, lo, hi);
 }
+
+/* dW rows [lo, hi) (rows of dW are inputs i) */
+static void dw_rows(cg *g, const void *arg, int64_t lo, int64_t hi)
+{
+    const cg_mm *m = arg;
+    cg_gemm dw = {.m = m->in, .n = m->out, .k = m->rows, .a = mm_x(g, m), .a_m = 1, .a_k = m->in,
+                  .b = cg_mem(g, m->dz, NULL), .ldb = m->out, .c = cg_mem(g, g->p->grads + m->w, NULL),
+                  .ldc = m->out};
+    cg_gemm_nn_rows(g, &dw, lo, hi);
+}
+
+/* dx rows [lo, hi) */
+static void dx_rows(cg *g, const void *arg, int64_t lo, int64_t hi)
+{
+    const cg_mm *m = arg;
+    cg_gemm dx = {.m = m->rows, .n = m->in, .k = m->out, .a = cg_mem(g, m->dz, NULL), .a_m = m->out, .a_k = 1,
+                  .b = cg_mem(g, m->w, NULL), .ldb = m->out, .c = cg_mem(g, m->dx, NULL), .ldc = m->in};
+    cg_gemm_nt_rows(g, &dx, lo, hi);
+}
+
+static double flops(const cg_mm *m) { return 2.0 * (double)m->rows * (double)m->in * (double)m->out; }
+
+void cg_mm_forward(cg *g, const cg_mm *m) { cg_parallel_rows(g, m->rows, flops(m), z_rows, m); }
 
 /* db[o] += dz[r][o] */
 static void emit_db(cg *g, const cg_mm *m)
@@ -37,16 +65,10 @@ static void emit_db(cg *g, const cg_mm *m)
 
 void cg_mm_backward(cg *g, const cg_mm *m)
 {
-    cg_gemm dw = {.m = m->in, .n = m->out, .k = m->rows, .a = m->x, .a_m = 1, .a_k = m->in,
-                  .b = cg_mem(g, m->dz, NULL), .ldb = m->out, .c = cg_mem(g, g->p->grads + m->w, NULL),
-                  .ldc = m->out};
-    cg_gemm_nn(g, &dw);
+    cg_parallel_rows(g, m->in, flops(m), dw_rows, m);
     emit_db(g, m);
-    if (m->dx < 0)
-        return;
-    cg_gemm dx = {.m = m->rows, .n = m->in, .k = m->out, .a = cg_mem(g, m->dz, NULL), .a_m = m->out, .a_k = 1,
-                  .b = cg_mem(g, m->w, NULL), .ldb = m->out, .c = cg_mem(g, m->dx, NULL), .ldc = m->in};
-    cg_gemm_nt(g, &dx);
+    if (m->dx >= 0)
+        cg_parallel_rows(g, m->rows, flops(m), dx_rows, m);
 }
 
 /* ---- the dense layer: rows = batch ----------------------------------------- */
@@ -54,7 +76,7 @@ void cg_mm_backward(cg *g, const cg_mm *m)
 /* outputs z, dx; inputs x [batch][in], dz [batch][out]; weights W [in][out], b [out] */
 static cg_mm dense_mm(cg *g, const plan_layer *l)
 {
-    return (cg_mm){.rows = g->p->batch, .in = l->in, .out = l->out, .x = cg_layer_x(g, l),
+    return (cg_mm){.rows = g->p->batch, .in = l->in, .out = l->out, .x = l->x,
                    .w = l->w, .b = l->b, .z = l->z, .dz = l->dy, .dx = l->dx};
 }
 

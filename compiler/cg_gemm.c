@@ -5,16 +5,17 @@
  * (cg_dense.c) and, through im2col, conv2d use them for the forward pass
  * and both backward products.
  *
- *   cg_gemm_nn   C(i, j) = bias[j] + sum_p A(i, p) B[p][j]
+ *   cg_gemm_nn_rows   C(i, j) = bias[j] + sum_p A(i, p) B[p][j]
  *                A(i, p) = a[i*a_m + p*a_k] (any strides: X or X^T)
  *                tile: mr rows x nv vectors along j; one load of each B
  *                vector feeds mr rows, one broadcast of A feeds nv vectors.
- *   cg_gemm_nt   C(i, j) = sum_p a[i*a_m + p] b[j*ldb + p]   (dZ W^T)
+ *   cg_gemm_nt_rows   C(i, j) = sum_p a[i*a_m + p] b[j*ldb + p]   (dZ W^T)
  *                tile: mr x nr dot products, vectors along p, each
  *                accumulator summed by a fixed shuffle tree at the end.
  *
- * Every sum runs in one fixed order, so results do not depend on how the
- * i range is split (cg_gemm_*_rows: a sub-range of rows, for threads).
+ * Each emits rows [i_begin, i_end) of C (cg_parallel.c splits them over
+ * threads). Every sum runs in one fixed order, so results do not depend on
+ * how the rows are split.
  * The vector width is the host's (16 floats with AVX-512, 8 with AVX).
  */
 #include "cg_internal.h"
@@ -195,8 +196,6 @@ void cg_gemm_nn_rows(cg *g, const cg_gemm *m, int64_t i_begin, int64_t i_end)
     }
 }
 
-void cg_gemm_nn(cg *g, const cg_gemm *m) { cg_gemm_nn_rows(g, m, 0, m->m); }
-
 /* ---- NT: dot products, vectors along p ---------------------------------------- */
 
 /* One tile of mr x nr dot products starting at (i0, j0). */
@@ -274,5 +273,3 @@ void cg_gemm_nt_rows(cg *g, const cg_gemm *m, int64_t i_begin, int64_t i_end)
     if (full < i_end)
         nt_cols(g, &v, m, cg_i64(g, full), (int)(i_end - full));
 }
-
-void cg_gemm_nt(cg *g, const cg_gemm *m) { cg_gemm_nt_rows(g, m, 0, m->m); }

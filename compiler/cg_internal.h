@@ -82,7 +82,7 @@ void cg_activation_backward(cg *g, const plan_layer *l);
 /* ---- cg_dense.c: the matrix product shared by dense and conv2d ----------- */
 typedef struct cg_mm {
     int64_t rows, in, out;
-    LLVMValueRef x;         /* [rows][in] */
+    int64_t x;              /* mem offset of [rows][in]; -1: the x argument */
     int64_t w, b;           /* mem offsets of W [in][out] and bias [out] */
     int64_t z, dz;          /* [rows][out] */
     int64_t dx;             /* [rows][in], or -1 */
@@ -106,13 +106,19 @@ typedef struct cg_gemm {
     int64_t ldc;
     LLVMValueRef bias;      /* nn: C starts at bias[j]; NULL: at 0 */
 } cg_gemm;
-/* C = bias + A B, vectors along j. */
-void cg_gemm_nn(cg *g, const cg_gemm *m);
-/* C = A B^T: dot products along p (both operands contiguous in p). */
-void cg_gemm_nt(cg *g, const cg_gemm *m);
-/* The same for rows [i_begin, i_end) of C only. */
+/* Rows [i_begin, i_end) of C = bias + A B, vectors along j. */
 void cg_gemm_nn_rows(cg *g, const cg_gemm *m, int64_t i_begin, int64_t i_end);
+/* Rows [i_begin, i_end) of C = A B^T: dot products along p (both operands
+ * contiguous in p). */
 void cg_gemm_nt_rows(cg *g, const cg_gemm *m, int64_t i_begin, int64_t i_end);
+
+/* ---- cg_parallel.c: large products on two cores -------------------------- */
+/* Emits rows [lo, hi) of some product, reading through g->mem and g->x only
+ * (it may be called inside another function). */
+typedef void (*cg_rows_fn)(cg *g, const void *arg, int64_t lo, int64_t hi);
+/* body over [0, n): in line, or, at `flops` above the threshold, split in
+ * two halves run on two threads (lrc_rt_parallel). */
+void cg_parallel_rows(cg *g, int64_t n, double flops, cg_rows_fn body, const void *arg);
 
 /* ---- cg_conv.c, cg_pool.c, cg_norm.c, cg_dropout.c ------------------------
  * Each reads its input with cg_layer_x, writes z; backward reads dz (dy

@@ -1,8 +1,8 @@
 /* jit.c — compiles an experiment's module with ORC LLJIT and hands out the
  * three generated functions (runtime/lrc_abi.h). Builds the module
  * (cg_build_module), optimises it for the host (cg_optimize), then links it
- * in an LLJIT whose JITDylib sees lrc_rt_fill_uniform (registered
- * explicitly) and the process's libc/libm (memset, expf on LLVM 14).
+ * in an LLJIT whose JITDylib sees lrc_rt_fill_uniform and lrc_rt_parallel
+ * (registered explicitly) and the process's libc/libm (memset, expf on LLVM 14).
  * Also prints a module as IR text for `lrc emit-llvm`. Not code generation.
  */
 #include "jit.h"
@@ -96,7 +96,8 @@ static LLVMOrcLLJITRef create_lljit(char **msg)
     return j;
 }
 
-/* lrc_rt_fill_uniform by address, and a generator for libc/libm. */
+/* lrc_rt_fill_uniform and lrc_rt_parallel by address, and a generator for
+ * libc/libm. */
 static int define_runtime_symbols(LLVMOrcLLJITRef j, char **msg)
 {
     LLVMOrcJITDylibRef jd = LLVMOrcLLJITGetMainJITDylib(j);
@@ -105,12 +106,14 @@ static int define_runtime_symbols(LLVMOrcLLJITRef j, char **msg)
                    "cannot search the process for symbols: ", msg))
         return -1;
     LLVMOrcJITDylibAddGenerator(jd, gen);
-    compat_symbol_pair sym = {
-        .Name = LLVMOrcLLJITMangleAndIntern(j, "lrc_rt_fill_uniform"),
-        .Sym = {.Address = (LLVMOrcExecutorAddress)(uintptr_t)&lrc_rt_fill_uniform,
-                .Flags = {.GenericFlags = LLVMJITSymbolGenericFlagsExported | LLVMJITSymbolGenericFlagsCallable}},
+    LLVMJITSymbolFlags flags = {.GenericFlags = LLVMJITSymbolGenericFlagsExported | LLVMJITSymbolGenericFlagsCallable};
+    compat_symbol_pair syms[2] = {
+        {.Name = LLVMOrcLLJITMangleAndIntern(j, "lrc_rt_fill_uniform"),
+         .Sym = {.Address = (LLVMOrcExecutorAddress)(uintptr_t)&lrc_rt_fill_uniform, .Flags = flags}},
+        {.Name = LLVMOrcLLJITMangleAndIntern(j, "lrc_rt_parallel"),
+         .Sym = {.Address = (LLVMOrcExecutorAddress)(uintptr_t)&lrc_rt_parallel, .Flags = flags}},
     };
-    LLVMOrcMaterializationUnitRef mu = LLVMOrcAbsoluteSymbols(&sym, 1);
+    LLVMOrcMaterializationUnitRef mu = LLVMOrcAbsoluteSymbols(syms, 2);
     LLVMErrorRef err = LLVMOrcJITDylibDefine(jd, mu);
     if (err) {
         LLVMOrcDisposeMaterializationUnit(mu);

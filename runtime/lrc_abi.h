@@ -78,4 +78,11 @@ typedef struct lrc_model {
  * the same (seed, stream) always gives the same numbers. */
 void lrc_rt_fill_uniform(float *dst, int64_t n, float bound, uint64_t seed, uint64_t stream);
 
+/* Runs fn(mem, x, p) for p in [0, parts) (parts <= 16), part 0 on the
+ * caller's thread and each other part on a thread of its own, and returns
+ * when all are done (rt_parallel.c). The generated code splits its large
+ * matrix products this way; each part writes disjoint outputs. */
+typedef void (*lrc_part_fn)(float *mem, const float *x, int64_t part);
+void lrc_rt_parallel(lrc_part_fn fn, float *mem, const float *x, int64_t parts);
+
 #endif
