@@ -12,21 +12,7 @@
 #include "jit.h"
 #include "rt_mpi.h"
 #include "rt_run.h"
-
-/* ---- signals: the one piece of process-wide state a C program cannot avoid */
-static volatile sig_atomic_t g_signal;
-
-static void on_signal(int sig) { g_signal = sig; }
-
-static void install_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-}
+#include "rt_signal.h"
 
 /* The main file and its imports as they will be saved under sources/:
  * standard-library files under stdlib/ (rerun with LRC_STDLIB=sources/stdlib),
@@ -78,26 +64,27 @@ static int data_parallel_plan(session *s, const rt_mpi *mpi)
     return 0;
 }
 
-static int run_rank(session *s, int grid, const rt_mpi *mpi);
+static int run_rank(session *s, int grid, const rt_mpi *mpi, const volatile sig_atomic_t *interrupt);
 
 /* Under mpirun every rank runs this; a rank that fails stops the job
  * (its message first, then MPI_Abort) instead of leaving the others waiting. */
 int drv_run(session *s, int grid)
 {
+    const volatile sig_atomic_t *interrupt = rt_signal_install();
     rt_mpi mpi;
     rt_err err = {0};
     if (rt_mpi_start(&mpi, &err) != 0) {
         fprintf(stderr, "lrc: error: %s\n", err.msg);
         return err.code;
     }
-    int rc = run_rank(s, grid, &mpi);
+    int rc = run_rank(s, grid, &mpi, interrupt);
     if (rc != 0 && rc != 130 && rc != 143)
         rt_mpi_abort(&mpi, "lrc", rc);
     rt_mpi_finish(&mpi);
     return rc;
 }
 
-static int run_rank(session *s, int grid, const rt_mpi *mpi)
+static int run_rank(session *s, int grid, const rt_mpi *mpi, const volatile sig_atomic_t *interrupt)
 {
     int rc = drv_front(s, 1);
     if (rc)
@@ -120,7 +107,7 @@ static int run_rank(session *s, int grid, const rt_mpi *mpi)
         free(msg);
         return EXIT_RUN_FAILED;
     }
-    rt_run_opts o = {.out_dir = s->opt->out_dir, .quiet = s->opt->quiet, .interrupt = &g_signal,
+    rt_run_opts o = {.out_dir = s->opt->out_dir, .quiet = s->opt->quiet, .interrupt = interrupt,
                      .threads = s->opt->threads, .grid = grid, .mpi = mpi};
     o.sources = list_sources(s, &o.nsources);
     o.prov.compile_seconds = drv_seconds_since(&t0);
@@ -141,7 +128,6 @@ static int run_rank(session *s, int grid, const rt_mpi *mpi)
         .tensors = s->e.ntensors > 0 ? s->e.tensors : NULL, .ntensors = s->e.ntensors > 0 ? s->e.ntensors : 0,
         .init_from = s->e.init_from,
     };
-    install_signals();
     rt_err err = {0};
     rc = rt_run(&x, &model, &s->data, &o, &err);
     jit_free(j);
@@ -149,5 +135,5 @@ static int run_rank(session *s, int grid, const rt_mpi *mpi)
         fprintf(stderr, "lrc: error: %s\n", err.msg);
         return rc; /* RT_FAILED (1) or RT_BAD_INPUT (2): the exit codes */
     }
-    return g_signal == SIGINT ? 130 : g_signal == SIGTERM ? 143 : 0;
+    return rt_signal_exit_code();
 }

@@ -20,6 +20,7 @@
 #include "rt_data.h"
 #include "rt_mpi.h"
 #include "rt_run.h"
+#include "rt_signal.h"
 
 /* Defined by the generated object file. */
 extern const char lrc_config_text[];
@@ -30,21 +31,6 @@ float lrc_eval(float *mem, const float *x, const float *y);
 
 enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_BAD = 2 };
 #define MAX_STEPS 10000000   /* as the checker allows */
-
-/* ---- signals: the one piece of process-wide state ------------------------------ */
-static volatile sig_atomic_t g_signal;
-
-static void on_signal(int sig) { g_signal = sig; }
-
-static void install_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-}
 
 /* ---- options ------------------------------------------------------------------- */
 
@@ -475,7 +461,7 @@ static const char *base_name(const char *path)
     return slash ? slash + 1 : path;
 }
 
-static int run(const bin_opts *o, rt_config *c, const rt_mpi *mpi)
+static int run(const bin_opts *o, rt_config *c, const rt_mpi *mpi, const volatile sig_atomic_t *interrupt)
 {
     rt_dataset data = {0};
     int rc = load_data(o, c, &data);
@@ -493,11 +479,10 @@ static int run(const bin_opts *o, rt_config *c, const rt_mpi *mpi)
     snprintf(overrides, sizeof overrides, "%s%s%s%s", c->prov.overrides ? c->prov.overrides : "",
              c->prov.overrides && *c->prov.overrides && o->given[0] ? " " : "", o->given[0] ? "(run) " : "",
              o->given);
-    rt_run_opts ro = {.out_dir = o->out_dir, .quiet = o->quiet, .interrupt = &g_signal, .prov = c->prov, .mpi = mpi};
+    rt_run_opts ro = {.out_dir = o->out_dir, .quiet = o->quiet, .interrupt = interrupt, .prov = c->prov, .mpi = mpi};
     ro.prov.host_cpu = host;
     ro.prov.overrides = overrides;
     ro.prov.compile_seconds = 0; /* compiled ahead of time */
-    install_signals();
     rt_err err = {0};
     rc = rt_run(&c->x, &model, &data, &ro, &err);
     rt_data_free(&data);
@@ -505,11 +490,12 @@ static int run(const bin_opts *o, rt_config *c, const rt_mpi *mpi)
         fprintf(stderr, "%s: error: %s\n", o->prog, err.msg);
         return rc;
     }
-    return g_signal == SIGINT ? 130 : g_signal == SIGTERM ? 143 : EXIT_OK;
+    return rt_signal_exit_code();
 }
 
 int main(int argc, char **argv)
 {
+    const volatile sig_atomic_t *interrupt = rt_signal_install();
     bin_opts o = {.prog = argc > 0 ? base_name(argv[0]) : "lrc-binary"};
     rt_config c = {0};
     rt_err err = {0};
@@ -539,7 +525,7 @@ int main(int argc, char **argv)
     else if (!apply_options(&o, &c, &nv))
         rc = EXIT_BAD;
     else
-        rc = run(&o, &c, &mpi);
+        rc = run(&o, &c, &mpi, interrupt);
     rt_config_free(&c);
     if (rc != EXIT_OK && rc != 130 && rc != 143)
         rt_mpi_abort(&mpi, o.prog, rc);
