@@ -12,10 +12,11 @@
 
 enum { PARTS = 2, ROW_ALIGN = 8 };
 
-/* Below this many FLOPs a thread's start and join (tens of microseconds)
- * costs more than half the product saves. LRC_PARALLEL_FLOPS overrides it
- * (tests force the split on small shapes with it). */
-#define MIN_FLOPS 8e6
+/* Below this many FLOPs the split does not pay on the shared 2-core
+ * machine (bench/README.md: fashion_mlp's 33-103 MFLOP products were 20%
+ * slower split, fashion_wide's 0.27-2 GFLOP ones 40% faster).
+ * LRC_PARALLEL_FLOPS overrides it (tests force the split with 0). */
+#define MIN_FLOPS 2e8
 
 static double min_flops(void)
 {
