@@ -222,8 +222,10 @@ LLVMModuleRef cg_build_module(const plan *p, LLVMContextRef ctx, char **msg)
     build_init(&g);
     build_step(&g);
     build_eval(&g);
-    build_grad(&g);
-    build_update(&g);
+    if (p->split_step) {
+        build_grad(&g);
+        build_update(&g);
+    }
     LLVMDisposeBuilder(g.b);
     char *err = verify(g.mod);
     if (err) {

@@ -60,6 +60,7 @@ static int data_parallel_plan(session *s, const rt_mpi *mpi)
         return EXIT_BAD_INPUT;
     }
     s->e.net.batch = batch / k;   /* every rank compiles for its shard of the global batch */
+    s->e.net.split_step = 1;      /* and the step split into lrc_grad + lrc_update */
     plan_layout(&s->e.net);
     return 0;
 }

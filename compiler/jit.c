@@ -128,7 +128,8 @@ static int lookup(LLVMOrcLLJITRef j, const char *name, LLVMOrcExecutorAddress *a
 }
 
 /* Adds the module (ownership passes to the JIT) and looks up the three functions. */
-static int link_model(jit *jt, LLVMModuleRef m, LLVMOrcThreadSafeContextRef tsc, lrc_model *model, char **msg)
+static int link_model(jit *jt, LLVMModuleRef m, LLVMOrcThreadSafeContextRef tsc, int split_step, lrc_model *model,
+                      char **msg)
 {
     LLVMOrcThreadSafeModuleRef tsm = LLVMOrcCreateNewThreadSafeModule(m, tsc);
     LLVMOrcJITDylibRef jd = LLVMOrcLLJITGetMainJITDylib(jt->lljit);
@@ -144,6 +145,10 @@ static int link_model(jit *jt, LLVMModuleRef m, LLVMOrcThreadSafeContextRef tsc,
     model->init = (lrc_init_fn)(uintptr_t)init;
     model->step = (lrc_step_fn)(uintptr_t)step;
     model->eval = (lrc_eval_fn)(uintptr_t)eval;
+    model->grad = NULL;
+    model->update = NULL;
+    if (!split_step)
+        return 0;
     LLVMOrcExecutorAddress grad, update;   /* data-parallel steps (rt_mpi.h) */
     if (lookup(jt->lljit, LRC_SYM_GRAD, &grad, msg) || lookup(jt->lljit, LRC_SYM_UPDATE, &update, msg))
         return -1;
@@ -179,7 +184,7 @@ jit *jit_compile(const plan *p, lrc_model *model, jit_info *info, char **msg)
         jt->lljit = create_lljit(msg);
     ok = ok && jt->lljit && define_runtime_symbols(jt->lljit, msg) == 0;
     if (ok)
-        ok = link_model(jt, m, tsc, model, msg) == 0;
+        ok = link_model(jt, m, tsc, p->split_step, model, msg) == 0;
     else if (m)
         LLVMDisposeModule(m);
     LLVMOrcDisposeThreadSafeContext(tsc);

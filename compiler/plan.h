@@ -102,6 +102,9 @@ typedef struct plan {
     int64_t seed;                          /* 2 floats: the init seed's bits (dropout), or -1 */
     int64_t scratch;                       /* 16 floats of scratch (global norm), or -1 */
     int64_t mem_floats;                    /* total size of mem */
+    int split_step;                        /* also generate lrc_grad and lrc_update
+                                              (data-parallel runs only: they double
+                                              the code to compile) */
 } plan;
 
 /* Computes every offset and the total size. */
