@@ -140,7 +140,7 @@ static int write_buf(const char *path, rt_buf *b, rt_err *err)
 
 /* ---- curve.csv ----------------------------------------------------------- */
 
-static void csv_number(rt_buf *b, double v)
+void rt_buf_csv_number(rt_buf *b, double v)
 {
     if (isnan(v))
         rt_buf_printf(b, "nan");
@@ -157,11 +157,11 @@ int rt_write_curve_csv(const char *path, const rt_result *r, rt_err *err)
     for (int64_t i = 0; i < r->n; i++) {
         const rt_point *p = &r->pts[i];
         rt_buf_printf(&b, "%lld,", (long long)p->step);
-        csv_number(&b, p->rate);
+        rt_buf_csv_number(&b, p->rate);
         buf_putc(&b, ',');
-        csv_number(&b, p->loss);
+        rt_buf_csv_number(&b, p->loss);
         buf_putc(&b, ',');
-        csv_number(&b, p->smooth);
+        rt_buf_csv_number(&b, p->smooth);
         buf_putc(&b, '\n');
     }
     return write_buf(path, &b, err);

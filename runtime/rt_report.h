@@ -66,6 +66,7 @@ typedef struct rt_buf {
 } rt_buf;
 void rt_buf_printf(rt_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void rt_buf_json_string(rt_buf *b, const char *s);   /* quoted and escaped */
+void rt_buf_csv_number(rt_buf *b, double v);           /* %.9g; nan, inf, -inf */
 void rt_buf_free(rt_buf *b);
 
 /* SHA-256 (FIPS 180-4). */

@@ -214,16 +214,6 @@ double rt_band_at(const rt_band *b, double rate)
 
 /* ---- curve.csv and the terminal table --------------------------------------- */
 
-static void csv_number(rt_buf *b, double v)
-{
-    if (isnan(v))
-        rt_buf_printf(b, "nan");
-    else if (isinf(v))
-        rt_buf_printf(b, v > 0 ? "inf" : "-inf");
-    else
-        rt_buf_printf(b, "%.9g", v);
-}
-
 int rt_write_curves_csv(const char *path, const rt_result *res, int64_t n, rt_err *err)
 {
     rt_buf b = {0};
@@ -232,11 +222,11 @@ int rt_write_curves_csv(const char *path, const rt_result *res, int64_t n, rt_er
         for (int64_t i = 0; i < res[k].n; i++) {
             const rt_point *p = &res[k].pts[i];
             rt_buf_printf(&b, "%llu,%lld,", (unsigned long long)res[k].seed, (long long)p->step);
-            csv_number(&b, p->rate);
+            rt_buf_csv_number(&b, p->rate);
             rt_buf_printf(&b, ",");
-            csv_number(&b, p->loss);
+            rt_buf_csv_number(&b, p->loss);
             rt_buf_printf(&b, ",");
-            csv_number(&b, p->smooth);
+            rt_buf_csv_number(&b, p->smooth);
             rt_buf_printf(&b, "\n");
         }
     int rc = b.oom ? rt_errf(err, RT_FAILED, "%s: out of memory", path)
