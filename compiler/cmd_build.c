@@ -33,7 +33,7 @@ static int absolute(arena *a, const char **path)
     return 0;
 }
 
-/* The configuration text: experiment, sizes and provenance. */
+/* The configuration text: experiment, sizes, provenance and the sources. */
 static int config_text(session *s, const aot_target *t, rt_buf *out)
 {
     const plan *p = &s->e.net;
@@ -60,6 +60,7 @@ static int config_text(session *s, const aot_target *t, rt_buf *out)
                           .x_floats = p->in, .y_floats = p->y_floats};
     if (p->loss == PLAN_LOSS_CROSS_ENTROPY && p->nlayers > 0)
         c.classes = p->layers[p->nlayers - 1].out;
+    c.sources = drv_list_sources(s, &c.nsources);
     rt_err err = {0};
     int rc = rt_config_write(&c, out, &err);
     free(src);

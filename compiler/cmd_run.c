@@ -5,7 +5,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
 
 #include "driver.h"
@@ -13,29 +12,6 @@
 #include "rt_mpi.h"
 #include "rt_run.h"
 #include "rt_signal.h"
-
-/* The main file and its imports as they will be saved under sources/:
- * standard-library files under stdlib/ (rerun with LRC_STDLIB=sources/stdlib),
- * others at their path, without a leading '/' and with ".." spelt "up". */
-static rt_source *list_sources(session *s, int *n)
-{
-    rt_source *src = arena_alloc(&s->a, (size_t)(s->ls.norder + 1) * sizeof *src);
-    for (int i = 0; i < s->ls.norder; i++) {
-        const src_file *f = s->ls.srcs.files[s->ls.order[i]->file];
-        const char *std = f->is_std ? strstr(f->path, "std/") : NULL;
-        char *path = arena_printf(&s->a, "%s%s", std ? "stdlib/" : "", std ? std : f->path);
-        while (*path == '/' || !strncmp(path, "./", 2))
-            path += *path == '/' ? 1 : 2;
-        for (char *p = path; (p = strstr(p, "..")) != NULL; p += 2)
-            if ((p == path || p[-1] == '/') && (p[2] == '/' || !p[2])) {
-                p[0] = 'u';
-                p[1] = 'p';
-            }
-        src[i] = (rt_source){path, f->text, f->len};
-    }
-    *n = s->ls.norder;
-    return src;
-}
 
 int cmd_run(session *s) { return drv_run(s, 0); }
 
@@ -110,7 +86,7 @@ static int run_rank(session *s, int grid, const rt_mpi *mpi, const volatile sig_
     }
     rt_run_opts o = {.out_dir = s->opt->out_dir, .quiet = s->opt->quiet, .interrupt = interrupt,
                      .threads = s->opt->threads, .grid = grid, .mpi = mpi};
-    o.sources = list_sources(s, &o.nsources);
+    o.sources = drv_list_sources(s, &o.nsources);
     o.prov.compile_seconds = drv_seconds_since(&t0);
     char cpu[256], host[384], overrides[2048];
     rt_host_cpu_model(cpu, sizeof cpu);

@@ -172,6 +172,29 @@ void drv_hash_sources(const load_set *ls, char out[65])
     rt_sha256_hex(&h, out);
 }
 
+/* The main file and its imports as they will be saved under sources/:
+ * standard-library files under stdlib/ (rerun with LRC_STDLIB=sources/stdlib),
+ * others at their path, without a leading '/' and with ".." spelt "up". */
+rt_source *drv_list_sources(session *s, int *n)
+{
+    rt_source *src = arena_alloc(&s->a, (size_t)(s->ls.norder + 1) * sizeof *src);
+    for (int i = 0; i < s->ls.norder; i++) {
+        const src_file *f = s->ls.srcs.files[s->ls.order[i]->file];
+        const char *std = f->is_std ? strstr(f->path, "std/") : NULL;
+        char *path = arena_printf(&s->a, "%s%s", std ? "stdlib/" : "", std ? std : f->path);
+        while (*path == '/' || !strncmp(path, "./", 2))
+            path += *path == '/' ? 1 : 2;
+        for (char *p = path; (p = strstr(p, "..")) != NULL; p += 2)
+            if ((p == path || p[-1] == '/') && (p[2] == '/' || !p[2])) {
+                p[0] = 'u';
+                p[1] = 'p';
+            }
+        src[i] = (rt_source){path, f->text, f->len};
+    }
+    *n = s->ls.norder;
+    return src;
+}
+
 void drv_overrides_text(const options *o, char *buf, size_t len)
 {
     size_t n = 0;

@@ -13,6 +13,7 @@
 #include "load.h"
 #include "plan.h"
 #include "rt_data.h"
+#include "rt_results.h"
 #include "sema.h"
 
 enum { EXIT_RUN_FAILED = 1, EXIT_BAD_INPUT = 2 };
@@ -60,6 +61,9 @@ void    drv_hash_sources(const load_set *ls, char out[65]);
 int64_t drv_parse_size(const char *text);
 /* The default limit: three quarters of the machine's physical memory. */
 int64_t drv_default_max_memory(void);
+/* The main file and its imports as rt_run saves them under sources/ (the
+ * paths: driver.c), allocated in the session's arena. */
+rt_source *drv_list_sources(session *s, int *n);
 /* The --set options as one line ("" for none). */
 void    drv_overrides_text(const options *o, char *buf, size_t len);
 

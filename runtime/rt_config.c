@@ -1,7 +1,7 @@
 /* rt_config.c — writes and reads an experiment's runtime configuration as
  * versioned text (see rt_config.h for the format). The scalar fields are
  * one table of (key, type, offset); the stop programs, the suggestion
- * methods and the settings have their own lines. */
+ * methods, the settings and the source files have their own lines. */
 #include "rt_config.h"
 
 #include <errno.h>
@@ -175,6 +175,16 @@ int rt_config_write(const rt_config *c, rt_buf *b, rt_err *err)
         put_escaped(b, s->value ? s->value : "");
         rt_buf_printf(b, "\n");
     }
+    for (int i = 0; i < c->nsources && c->sources; i++) {
+        const rt_source *src = &c->sources[i];
+        if (!src->path || !src->text || strlen(src->text) != src->len)
+            return rt_errf(err, RT_FAILED, "source file %d has no path or contains a NUL byte", i + 1);
+        rt_buf_printf(b, "source ");
+        put_escaped(b, src->path);
+        rt_buf_printf(b, "\t");
+        put_escaped(b, src->text);
+        rt_buf_printf(b, "\n");
+    }
     rt_buf_printf(b, "end\n");
     if (b->oom)
         return rt_errf(err, RT_FAILED, "out of memory writing the configuration");
@@ -189,6 +199,7 @@ typedef struct reader {
     int line;
     int nsettings, capsettings;
     int ntensors, captensors;
+    int nsources, capsources;
 } reader;
 
 static int bad(reader *r, const char *what, const char *key)
@@ -410,6 +421,28 @@ static int parse_setting(reader *r, char *val)
     return 0;
 }
 
+/* source PATH\tTEXT */
+static int parse_source(reader *r, char *val)
+{
+    char *tab = strchr(val, '\t');
+    if (!tab)
+        return bad(r, "bad source", NULL);
+    *tab = '\0';
+    char *text = tab + 1;
+    if (!val[0] || unescape(val) || unescape(text))
+        return bad(r, "bad source", NULL);
+    if (r->nsources == r->capsources) {
+        int cap = r->capsources ? 2 * r->capsources : 8;
+        rt_source *a = realloc(r->c->sources_, (size_t)cap * sizeof *a);
+        if (!a)
+            return rt_errf(r->err, RT_FAILED, "out of memory reading the configuration");
+        r->c->sources_ = a;
+        r->capsources = cap;
+    }
+    r->c->sources_[r->nsources++] = (rt_source){val, text, strlen(text)};
+    return 0;
+}
+
 static int parse_line(reader *r, char *line, unsigned char *seen)
 {
     char *sp = strchr(line, ' ');
@@ -435,6 +468,8 @@ static int parse_line(reader *r, char *line, unsigned char *seen)
         return parse_setting(r, val);
     if (!strcmp(line, "tensor"))
         return parse_tensor(r, val);
+    if (!strcmp(line, "source"))
+        return parse_source(r, val);
     for (size_t i = 0; i < NFIELDS; i++)
         if (!strcmp(line, fields[i].key)) {
             if (seen[i])
@@ -491,6 +526,8 @@ int rt_config_read(const char *text, size_t len, rt_config *c, rt_err *err)
     c->x.nsettings = r.nsettings;
     c->x.tensors = c->tensors_;
     c->x.ntensors = r.ntensors;
+    c->sources = c->sources_;
+    c->nsources = r.nsources;
     return 0;
 }
 
@@ -499,7 +536,9 @@ void rt_config_free(rt_config *c)
     free(c->text_);
     free(c->settings_);
     free(c->tensors_);
+    free(c->sources_);
     c->tensors_ = NULL;
+    c->sources_ = NULL;
     c->text_ = NULL;
     c->settings_ = NULL;
 }

@@ -3,20 +3,22 @@
  * generated module defines, runtime/lrc_abi.h) and the binary's main can
  * read it back: the data spec, the sweep with its stop programs, the
  * settings for the report, the model's sizes, and the provenance known at
- * build time (source hash, versions, target CPU and features), and the
- * parameters as named tensors (for init.safetensors and `init from`).
+ * build time (source hash, versions, target CPU and features), the
+ * parameters as named tensors (for init.safetensors and `init from`), and
+ * the .lrf files themselves (for the run directory's sources/).
  *
  * The format is versioned line-oriented text, one `key value` per line,
  * strings escaped (\\ \n \t \r \xHH), doubles as %.17g (exact round trip),
  * and a final `end` line so that a truncated text is refused:
  *
- *   lrc-config 1
+ *   lrc-config 2
  *   name digits_mlp
  *   data.kind 0
  *   ...
  *   stop.clause diverges(4)
  *   stop.insn 1 2 0
  *   setting 1 sweep.seed\t1
+ *   source examples/digits_mlp.lrf\t# examples/digits_mlp.lrf ...\n# on the ...\n...
  *   end
  *
  * Not here: reading options or running anything (runtime/standalone/main.c). */
@@ -31,7 +33,7 @@
 #include "rt_run.h"
 #include "rt_safetensors.h"
 
-#define RT_CONFIG_VERSION 1
+#define RT_CONFIG_VERSION 2
 
 typedef struct rt_config {
     rt_experiment x;          /* name, data (absolute paths), sweep, settings, params */
@@ -43,10 +45,14 @@ typedef struct rt_config {
     lrc_model shape;          /* sizes only; the three function pointers are not stored */
     int64_t classes;          /* cross-entropy: outputs of the last layer (labels must be
                                  below); 0 when targets are not class indices */
+    const rt_source *sources; /* the main file and its imports, for sources/ (text
+                                 without NUL bytes) */
+    int nsources;
     /* owned by rt_config_read */
     char *text_;
     rt_setting *settings_;
     rt_tensor *tensors_;
+    rt_source *sources_;
 } rt_config;
 
 /* Appends the configuration as text to `out`. Returns 0, or RT_FAILED when

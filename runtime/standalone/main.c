@@ -479,7 +479,8 @@ static int run(const bin_opts *o, rt_config *c, const rt_mpi *mpi, const volatil
     snprintf(overrides, sizeof overrides, "%s%s%s%s", c->prov.overrides ? c->prov.overrides : "",
              c->prov.overrides && *c->prov.overrides && o->given[0] ? " " : "", o->given[0] ? "(run) " : "",
              o->given);
-    rt_run_opts ro = {.out_dir = o->out_dir, .quiet = o->quiet, .interrupt = interrupt, .prov = c->prov, .mpi = mpi};
+    rt_run_opts ro = {.out_dir = o->out_dir, .quiet = o->quiet, .interrupt = interrupt, .prov = c->prov, .mpi = mpi,
+                      .sources = c->sources, .nsources = c->nsources};
     ro.prov.host_cpu = host;
     ro.prov.overrides = overrides;
     ro.prov.compile_seconds = 0; /* compiled ahead of time */

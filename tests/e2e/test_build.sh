@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # lrc build: a standalone binary runs the same range test as `lrc run`
-# (byte-identical curve.csv, the same suggestions), links no LLVM, has
+# (byte-identical curve.csv, the same suggestions and sources/), links no LLVM, has
 # --help/--version and run-time overrides, refuses shape changes and CPUs
 # that lack its features; then `cmake --install` and the installed lrc.
 #   test_build.sh LRC SOURCE_DIR
@@ -40,6 +40,9 @@ suggestions "$tmp/jit/report.json" >"$tmp/sj"; suggestions "$tmp/aot/report.json
 [ -s "$tmp/sa" ] && cmp -s "$tmp/sj" "$tmp/sa" && ok || { bad "suggestions differ"; diff "$tmp/sj" "$tmp/sa"; }
 expect_grep '"sweep.seed": 3' "$tmp/aot/report.json" "run-time seed recorded in settings"
 expect_grep '"overrides": "\(run\) --seed 3"' "$tmp/aot/report.json" "run-time options recorded"
+# the .lrf files travel inside the binary: the same sources/ (main file and stdlib imports)
+[ -f "$tmp/aot/sources/stdlib/std/sweeps.lrf" ] && ok || bad "the binary wrote no sources/stdlib/std/sweeps.lrf"
+diff -r "$tmp/jit/sources" "$tmp/aot/sources" >"$tmp/srcdiff" 2>&1 && ok || { bad "sources/ differ between lrc run and the binary"; cat "$tmp/srcdiff"; }
 # the summary, and the data path baked in absolute: runs from any directory
 (cd "$tmp" && "$bin" --out elsewhere >"$tmp/sum" 2>&1) && ok || bad "binary run from another directory"
 expect_grep 'steepest +rate [0-9.e+-]+' "$tmp/sum" "binary summary"

@@ -1,8 +1,8 @@
 /* test_rt_config.c — the configuration text a standalone binary carries:
  * every field survives a write/read round trip exactly (doubles, stop
- * programs, settings with awkward characters, absent strings), and broken
- * texts (wrong version, truncated, unknown key, out-of-range value) are
- * refused with the line named. */
+ * programs, settings and source files with awkward characters, absent
+ * strings), and broken texts (wrong version, truncated, unknown key,
+ * out-of-range value) are refused with the line named. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -24,6 +24,12 @@ static const rt_setting settings[] = {
 static const rt_tensor tensors[] = {
     {.name = "0.weight", .rank = 2, .shape = {128, 64}, .offset = 0, .permuted = 1, .perm = {1, 0}},
     {.name = "0.bias", .rank = 1, .shape = {128}, .offset = 8192, .permuted = 0, .perm = {0}},
+};
+
+static const char main_text[] = "import \"std/sweeps\"\n\texperiment x {\r\n  # caf\xc3\xa9 \\ \x01\x7f\n}\n\n";
+static const rt_source sources[] = {
+    {"work/up/odd dir\tx/main.lrf", main_text, sizeof main_text - 1},
+    {"stdlib/std/sweeps.lrf", "", 0},
 };
 
 static void fill(rt_config *c)
@@ -75,6 +81,8 @@ static void fill(rt_config *c)
     c->shape = (lrc_model){.mem_floats = 123456, .param_floats = 17226, .batch = 64, .x_floats = 64,
                            .y_floats = 1};
     c->classes = 10;
+    c->sources = sources;
+    c->nsources = 2;
 }
 
 static void write_text(const rt_config *c, rt_buf *b)
@@ -156,6 +164,13 @@ static void test_round_trip(void **state)
     assert_string_equal(out.cpu_check, "+avx,+avx2");
     assert_true(memcmp(&out.shape, &in.shape, sizeof in.shape) == 0);
     assert_int_equal(out.classes, 10);
+    /* the source files byte for byte */
+    assert_int_equal(out.nsources, 2);
+    for (int i = 0; i < 2; i++) {
+        assert_string_equal(out.sources[i].path, sources[i].path);
+        assert_int_equal(out.sources[i].len, sources[i].len);
+        assert_memory_equal(out.sources[i].text, sources[i].text, sources[i].len);
+    }
     /* a setting can be updated in place for a run-time override */
     rt_setting *st = rt_config_setting(&out, "sweep.start_rate");
     assert_non_null(st);
@@ -192,6 +207,22 @@ static void test_absent_strings(void **state)
     rt_buf_free(&b);
 }
 
+/* A source with a NUL byte cannot be carried (the loader refuses such files). */
+static void test_source_with_nul(void **state)
+{
+    (void)state;
+    rt_config in;
+    fill(&in);
+    rt_source bad = {"a.lrf", "a\0b", 3};
+    in.sources = &bad;
+    in.nsources = 1;
+    rt_buf b = {0};
+    rt_err err = {0};
+    assert_int_equal(rt_config_write(&in, &b, &err), RT_FAILED);
+    assert_non_null(strstr(err.msg, "NUL"));
+    rt_buf_free(&b);
+}
+
 /* Reads `text` expecting failure whose message holds `want`. */
 static void expect_refused(const char *text, const char *want)
 {
@@ -215,14 +246,17 @@ static void test_refused(void **state)
     char *cut = strndup(b.data, b.len - 4); /* without "end\n" */
     expect_refused(cut, "truncated");
     free(cut);
-    expect_refused("lrc-config 1\nfrobnicate 1\nend\n", "line 2: unknown key frobnicate");
-    expect_refused("lrc-config 1\nname x\ndata.kind 99\nend\n", "line 3: bad or out-of-range number for data.kind");
-    expect_refused("lrc-config 1\nsweep.methods 7\nend\n", "suggestion method");
-    expect_refused("lrc-config 1\nstop.insn 1 2 3\nend\n", "before any stop.clause");
-    expect_refused("lrc-config 1\nname a\\qb\nend\n", "bad escape");
-    expect_refused("lrc-config 1\nname x\nend\n", "lacks 'data.kind'");
-    expect_refused("lrc-config 1\nname x\nname y\nend\n", "repeated key name");
-    expect_refused("lrc-config 1\ntensor 9 0 0\tw\nend\n", "bad tensor");
+    expect_refused("lrc-config 2\nfrobnicate 1\nend\n", "line 2: unknown key frobnicate");
+    expect_refused("lrc-config 2\nname x\ndata.kind 99\nend\n", "line 3: bad or out-of-range number for data.kind");
+    expect_refused("lrc-config 2\nsweep.methods 7\nend\n", "suggestion method");
+    expect_refused("lrc-config 2\nstop.insn 1 2 3\nend\n", "before any stop.clause");
+    expect_refused("lrc-config 2\nname a\\qb\nend\n", "bad escape");
+    expect_refused("lrc-config 2\nname x\nend\n", "lacks 'data.kind'");
+    expect_refused("lrc-config 2\nname x\nname y\nend\n", "repeated key name");
+    expect_refused("lrc-config 2\ntensor 9 0 0\tw\nend\n", "bad tensor");
+    expect_refused("lrc-config 2\nsource a.lrf\nend\n", "line 2: bad source");
+    expect_refused("lrc-config 2\nsource \ttext\nend\n", "bad source");
+    expect_refused("lrc-config 1\nend\n", "version 1; this runtime reads 2");
     rt_buf_free(&b);
 }
 
@@ -231,6 +265,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_absent_strings),
+        cmocka_unit_test(test_source_with_nul),
         cmocka_unit_test(test_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
