@@ -1,9 +1,14 @@
 /* cg_loss.c — losses on the last layer's output y [batch][out], with their
  * gradient dL/dy written beside them into that layer's dy.
  *
- *   cross_entropy: mean_b ( logsumexp(y[b]) - y[b][label_b] ), label_b = t[b]
- *                  as a float class index; max-subtracted, so it never
- *                  overflows; dL/dy = (softmax(y[b]) - onehot) / batch.
+ *   cross_entropy: with y_floats == 1, mean_b ( logsumexp(y[b]) - y[b][label_b] ),
+ *                  label_b = t[b] as a float class index; dL/dy =
+ *                  (softmax(y[b]) - onehot) / batch. With y_floats == out, t[b]
+ *                  is a distribution: mean_b sum_o t[b][o] (logsumexp(y[b]) -
+ *                  y[b][o]), terms with t = 0 skipped (a one-hot t gives the
+ *                  index form's value exactly); dL/dy = (softmax(y[b]) - t[b]) /
+ *                  batch (CrossEntropyLoss with probabilities). Max-subtracted,
+ *                  so it never overflows.
  *   elementwise (t [batch][y_floats], y_floats == out, n = batch*out):
  *   mse:           mean of (y - t)^2;           dL/dy = 2 (y - t) / n
  *   mae:           mean of |y - t|;             dL/dy = sign(y - t) / n (0 at 0)
@@ -60,22 +65,51 @@ static void row_softmax_grad(cg *g, const plan_layer *l, LLVMValueRef row, LLVMV
     cg_store(g, LLVMBuildFSub(g->b, cg_load(g, lp), cg_f32(g, inv_batch), ""), lp);
 }
 
+/* sum_o t[o] (lse - y[b][o]) over the o with t[o] != 0; with grad,
+ * dy[b][o] = (e[o] / sum - t[o]) / batch. */
+static LLVMValueRef row_soft(cg *g, const plan_layer *l, LLVMValueRef t, LLVMValueRef row, LLVMValueRef trow,
+                             LLVMValueRef lse, LLVMValueRef sum, int grad)
+{
+    double inv_batch = 1.0 / (double)g->p->batch;
+    LLVMValueRef scale = LLVMBuildFDiv(g->b, cg_f32(g, inv_batch), sum, "");
+    LLVMValueRef acc = cg_slot(g, "softce");
+    cg_store(g, cg_f32(g, 0.0), acc);
+    cg_loop o = cg_for(g, 0, l->out, 1, "to");
+    LLVMValueRef k = LLVMBuildNSWAdd(g->b, row, o.iv, "");
+    LLVMValueRef tv = cg_load(g, cg_at(g, t, LLVMBuildNSWAdd(g->b, trow, o.iv, "")));
+    LLVMValueRef term = LLVMBuildFMul(g->b, tv, LLVMBuildFSub(g->b, lse, cg_load(g, cg_mem(g, l->y, k)), ""), "");
+    LLVMValueRef zero = cg_f32(g, 0.0);
+    term = LLVMBuildSelect(g->b, LLVMBuildFCmp(g->b, LLVMRealOEQ, tv, zero, ""), zero, term, "");
+    cg_store(g, cg_reduce_add(g, cg_load(g, acc), term), acc);
+    if (grad) {
+        LLVMValueRef p = cg_mem(g, l->dy, k);
+        cg_store(g, LLVMBuildFSub(g->b, LLVMBuildFMul(g->b, cg_load(g, p), scale, ""),
+                                  LLVMBuildFMul(g->b, tv, cg_f32(g, inv_batch), ""), ""), p);
+    }
+    cg_end(g, &o);
+    return cg_load(g, acc);
+}
+
 static LLVMValueRef cross_entropy(cg *g, LLVMValueRef t, int grad)
 {
     const plan_layer *l = last_layer(g);
     LLVMValueRef total = cg_slot(g, "celoss");
     cg_store(g, cg_f32(g, 0.0), total);
     cg_loop b = cg_for(g, 0, g->p->batch, 1, "cb");
-    LLVMValueRef row = cg_idx(g, b.iv, l->out, NULL);
+    LLVMValueRef row = cg_idx(g, b.iv, l->out, NULL), trow = cg_idx(g, b.iv, g->p->y_floats, NULL);
     LLVMValueRef max = row_max(g, l, row);
     LLVMValueRef sum = row_sumexp(g, l, row, max, grad);
     LLVMValueRef lse = LLVMBuildFAdd(g->b, max, cg_intrinsic(g, "llvm.log", &sum, 1), "lse");
-    LLVMValueRef tv = cg_load(g, cg_at(g, t, cg_idx(g, b.iv, g->p->y_floats, NULL)));
-    LLVMValueRef label = LLVMBuildFPToSI(g->b, tv, g->i64, "label");
-    LLVMValueRef picked = cg_load(g, cg_mem(g, l->y, LLVMBuildNSWAdd(g->b, row, label, "")));
-    cg_store(g, cg_reduce_add(g, cg_load(g, total), LLVMBuildFSub(g->b, lse, picked, "")), total);
-    if (grad)
-        row_softmax_grad(g, l, row, sum, label);
+    if (g->p->y_floats > 1) {
+        LLVMValueRef v = row_soft(g, l, t, row, trow, lse, sum, grad);
+        cg_store(g, cg_reduce_add(g, cg_load(g, total), v), total);
+    } else {
+        LLVMValueRef label = LLVMBuildFPToSI(g->b, cg_load(g, cg_at(g, t, trow)), g->i64, "label");
+        LLVMValueRef picked = cg_load(g, cg_mem(g, l->y, LLVMBuildNSWAdd(g->b, row, label, "")));
+        cg_store(g, cg_reduce_add(g, cg_load(g, total), LLVMBuildFSub(g->b, lse, picked, "")), total);
+        if (grad)
+            row_softmax_grad(g, l, row, sum, label);
+    }
     cg_end(g, &b);
     return LLVMBuildFMul(g->b, cg_load(g, total), cg_f32(g, 1.0 / (double)g->p->batch), "loss");
 }

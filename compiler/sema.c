@@ -446,27 +446,32 @@ int sema_check(arena *a, load_set *ls, const sema_override *ovr, int novr, diag 
     return diag_errors(d) - before;
 }
 
-int sema_check_data(const sema_experiment *e, const rt_dataset *data, diag *d)
+int sema_check_data(sema_experiment *e, const rt_dataset *data, diag *d)
 {
     int before = diag_errors(d);
-    const plan *p = &e->net;
+    plan *p = &e->net;
     if (data->features != p->in)
         diag_error(d, e->input_span, "the network's input is %lld, but %s has %lld features per sample",
                    (long long)p->in, data->source, (long long)data->features);
     int64_t want = p->y_floats > 0 ? p->y_floats : 1, have = data->targets > 0 ? data->targets : 1;
-    if (have != want)
-        diag_error(d, e->loss_span, "the loss %s takes %lld target%s per sample, but %s has %lld%s",
-                   plan_loss_name(p->loss), (long long)want, want == 1 ? "" : "s", data->source, (long long)have,
-                   p->loss == PLAN_LOSS_CROSS_ENTROPY && e->data.one_hot
-                       ? " (one_hot labels: cross_entropy takes the class index; drop one_hot)" : "");
-    else if (p->loss == PLAN_LOSS_CROSS_ENTROPY && p->nlayers > 0) {
+    if (p->loss == PLAN_LOSS_CROSS_ENTROPY && p->nlayers > 0) {
+        /* a class index per sample, or a distribution over the outputs */
         const plan_layer *last = &p->layers[p->nlayers - 1];
-        if (!data->labels_integral)
+        if (have == last->out)
+            p->y_floats = have;
+        else if (have != 1)
+            diag_error(d, e->loss_span, "the loss cross_entropy takes 1 target per sample (a class index) or %lld "
+                       "(a distribution over the last layer's outputs), but %s has %lld%s",
+                       (long long)last->out, data->source, (long long)have,
+                       e->data.one_hot ? " (one_hot labels: one per class of the data)" : "");
+        else if (!data->labels_integral)
             diag_error(d, e->loss_span, "cross_entropy needs integer class labels, but %s has labels "
                        "that are not whole numbers >= 0", data->source);
         else if (data->classes > last->out)
             diag_error(d, last->span, "%s has %lld classes, but this last layer has %lld outputs",
                        data->source, (long long)data->classes, (long long)last->out);
-    }
+    } else if (have != want)
+        diag_error(d, e->loss_span, "the loss %s takes %lld target%s per sample, but %s has %lld",
+                   plan_loss_name(p->loss), (long long)want, want == 1 ? "" : "s", data->source, (long long)have);
     return diag_errors(d) - before;
 }

@@ -46,8 +46,10 @@ int sema_check(arena *a, load_set *ls, const sema_override *ovr, int novr,
                diag *d, sema_experiment *out);
 
 /* Checks the experiment against the loaded data (features, classes, the
- * loss's targets). Returns the number of errors. */
-int sema_check_data(const sema_experiment *e, const rt_dataset *data, diag *d);
+ * loss's targets); cross_entropy's targets per sample (a class index, or a
+ * distribution over the outputs) set e->net.y_floats. Returns the number of
+ * errors. */
+int sema_check_data(sema_experiment *e, const rt_dataset *data, diag *d);
 
 /* The plan's parameters as tensors named like PyTorch's nn.Sequential
  * (`0.weight` [out, in], `0.bias` [out], then `2.weight` after an

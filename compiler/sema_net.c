@@ -403,6 +403,7 @@ void sema_build_loss(sema_ctx *c, const sema_block *b, plan *p)
             p->loss = (plan_loss)i;
     sema_record(c, "kind", 0, "%s", plan_loss_name(p->loss));
     p->huber_delta = huber ? sema_real(c, b, "delta", 1.0, 0, 1, INFINITY, 0) : 1.0;
+    /* cross_entropy: a class index, until sema_check_data sees a distribution */
     p->y_floats = 1;
     if (p->nlayers == 0)
         return;

@@ -103,9 +103,39 @@ $py -c 'import numpy as np; np.save("xf.npy", np.asfortranarray(np.load("x.npy")
 sed 's|npy("x.npy"|npy("xf.npy"|' exp.lrf > fortran.lrf
 expect_code 2 "fortran npy" "$lrc" check fortran.lrf
 expect_grep "xf.npy: error: Fortran-ordered arrays are not supported" err "fortran npy message"
-sed 's|shuffle false }|shuffle false; one_hot true }|' exp.lrf > onehot.lrf
-expect_code 2 "one_hot with cross_entropy" "$lrc" check onehot.lrf
-expect_grep "cross_entropy takes 1 target per sample, but x.npy has 3 \(one_hot labels" err "one_hot vs cross_entropy"
+# cross_entropy on one_hot labels measures the integer labels' curve; on
+# soft labels (y (n, 3)), numpy's -sum t log softmax; with classes !=
+# outputs, one_hot is a located error
+sed 's|steps 3; seed 11|steps 20; seed 11|; s|start_rate 1e-6; end_rate 1e-5|start_rate 1e-3; end_rate 30|' exp.lrf > int.lrf
+sed 's|shuffle false }|shuffle false; one_hot true }|' int.lrf > onehot.lrf
+expect_code 0 "cross_entropy on integer labels" "$lrc" run int.lrf --out ci --quiet
+expect_code 0 "cross_entropy on one_hot labels" "$lrc" run onehot.lrf --out co --quiet
+$py - <<'PY' && ok || bad "one_hot and integer labels give different curves"
+rows = lambda f: [r.split(",") for r in open(f).read().splitlines()]
+a, b = rows("ci/curve.csv"), rows("co/curve.csv")
+assert a[0] == b[0] and len(a) == len(b) == 21, (a[0], b[0], len(a), len(b))
+col = a[0].index("loss")
+for ra, rb in zip(a[1:], b[1:]):
+    la, lb = float(ra[col]), float(rb[col])
+    assert abs(la - lb) <= 1e-6 * abs(la), (ra, rb)
+PY
+$py -c 'import numpy as np; np.save("ys.npy", np.random.default_rng(3).dirichlet(np.ones(3), size=32).astype("<f4"))'
+sed 's|"y.npy"|"ys.npy"|' exp.lrf > soft.lrf
+expect_code 0 "cross_entropy on soft labels" "$lrc" run soft.lrf --out cs --quiet
+$py - <<'PY' && ok || bad "soft-label cross_entropy is not numpy's"
+import json, struct, numpy as np
+b = open("cs/init.safetensors", "rb").read(); n = struct.unpack("<Q", b[:8])[0]; h = json.loads(b[8:8 + n])
+t = {k: np.frombuffer(b[8 + n + v["data_offsets"][0]:8 + n + v["data_offsets"][1]], "<f4").reshape(v["shape"])
+     for k, v in h.items() if k != "__metadata__"}
+x = np.load("x.npy").astype(np.float64); y = np.load("ys.npy").astype(np.float64)
+z = np.tanh(x @ t["0.weight"].T + t["0.bias"]) @ t["2.weight"].T + t["2.bias"]
+z -= z.max(1, keepdims=True); ce = np.mean(-(y * (z - np.log(np.exp(z).sum(1, keepdims=True)))).sum(1))
+loss0 = float(open("cs/curve.csv").read().splitlines()[1].split(",")[2])
+assert abs(loss0 - ce) < 1e-5 * max(1, ce), (loss0, ce)
+PY
+sed 's|dense 3|dense 4|' onehot.lrf > onehot4.lrf
+expect_code 2 "one_hot classes != outputs" "$lrc" check onehot4.lrf
+expect_grep "onehot4.lrf:[0-9]+:[0-9]+: error: the loss cross_entropy takes 1 target per sample \(a class index\) or 4 .*but x.npy has 3 \(one_hot labels" err "one_hot vs outputs"
 
 # A CNN's weights (conv, batchnorm, dense) round-trip: with the batches in
 # file order, a seed-9 run started `init from` a seed-5 run's

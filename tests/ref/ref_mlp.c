@@ -77,15 +77,20 @@ static float loss(const plan *p, float *mem, const float *t, int grad)
             }
             continue;
         }
-        int64_t label = (int64_t)t[b * p->y_floats];
+        /* target: a class index (y_floats 1) or a distribution over the outputs */
+        const float *tb = t + b * p->y_floats;
         double max = y[0], sum = 0;
         for (int64_t o = 1; o < l->out; o++)
             max = y[o] > max ? y[o] : max;
         for (int64_t o = 0; o < l->out; o++)
             sum += exp(y[o] - max);
-        total += (max + log(sum) - y[label]) / (double)p->batch;
-        for (int64_t o = 0; grad && o < l->out; o++)
-            dy[o] = (float)((exp(y[o] - max) / sum - (o == label)) / (double)p->batch);
+        for (int64_t o = 0; o < l->out; o++) {
+            double to = p->y_floats > 1 ? tb[o] : o == (int64_t)tb[0];
+            if (to != 0)
+                total += to * (max + log(sum) - y[o]) / (double)p->batch;
+            if (grad)
+                dy[o] = (float)((exp(y[o] - max) / sum - to) / (double)p->batch);
+        }
     }
     return (float)total;
 }

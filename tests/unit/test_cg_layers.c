@@ -73,7 +73,9 @@ static plan_layer L_norm(plan_act a) { return (plan_layer){.kind = PLAN_BATCHNOR
 static plan_layer L_drop(double rate) { return (plan_layer){.kind = PLAN_DROPOUT, .rate = rate}; }
 static plan_layer L_act(plan_act a) { return (plan_layer){.kind = PLAN_ACTIVATION, .act = a}; }
 
-static void net_build(net *n, plan_shape in, const plan_layer *layers, int nl, plan_loss loss, plan_opt opt)
+/* soft: cross_entropy with a distribution per sample (y_floats = outputs) */
+static void net_build_targets(net *n, plan_shape in, const plan_layer *layers, int nl, plan_loss loss, plan_opt opt,
+                              int soft)
 {
     memset(n, 0, sizeof *n);
     plan_shape s = in;
@@ -85,7 +87,7 @@ static void net_build(net *n, plan_shape in, const plan_layer *layers, int nl, p
     int64_t outs = s.h * s.w * s.c;
     n->p = (plan){.batch = BATCH, .in = in.h * in.w * in.c, .ishape = in, .nlayers = nl, .layers = n->l,
                   .loss = loss, .huber_delta = 0.5, .opt = opt,
-                  .y_floats = loss == PLAN_LOSS_CROSS_ENTROPY ? 1 : outs};
+                  .y_floats = loss == PLAN_LOSS_CROSS_ENTROPY && !soft ? 1 : outs};
     plan_layout(&n->p);
     jit_info info;
     char *msg = NULL;
@@ -100,6 +102,11 @@ static void net_build(net *n, plan_shape in, const plan_layer *layers, int nl, p
     assert_true(n->mem && n->ref && n->x && n->y);
 }
 
+static void net_build(net *n, plan_shape in, const plan_layer *layers, int nl, plan_loss loss, plan_opt opt)
+{
+    net_build_targets(n, in, layers, nl, loss, opt, 0);
+}
+
 static void net_free(net *n)
 {
     free(n->mem);
@@ -109,7 +116,8 @@ static void net_free(net *n)
     jit_free(n->j);
 }
 
-/* Inputs uniform in [-1, 1]; targets class indices, or values in [0, 1]. */
+/* Inputs uniform in [-1, 1]; targets class indices, values in [0, 1], or
+ * (cross_entropy with y_floats > 1) such values normalized to sum to 1. */
 static void make_batch(net *n, uint64_t seed)
 {
     rt_rng r;
@@ -118,8 +126,16 @@ static void make_batch(net *n, uint64_t seed)
     for (int64_t k = 0; k < p->batch * p->in; k++)
         n->x[k] = (float)(2 * rt_rng_uniform(&r) - 1);
     int64_t classes = p->layers[p->nlayers - 1].out;
+    int index = p->loss == PLAN_LOSS_CROSS_ENTROPY && p->y_floats == 1;
     for (int64_t k = 0; k < p->batch * p->y_floats; k++)
-        n->y[k] = p->loss == PLAN_LOSS_CROSS_ENTROPY ? (float)rt_rng_below(&r, (uint64_t)classes) : (float)rt_rng_uniform(&r);
+        n->y[k] = index ? (float)rt_rng_below(&r, (uint64_t)classes) : (float)rt_rng_uniform(&r);
+    for (int64_t b = 0; p->loss == PLAN_LOSS_CROSS_ENTROPY && !index && b < p->batch; b++) {
+        float *t = n->y + b * p->y_floats, sum = 0;
+        for (int64_t o = 0; o < p->y_floats; o++)
+            sum += t[o];
+        for (int64_t o = 0; o < p->y_floats; o++)
+            t[o] /= sum;
+    }
 }
 
 /* ---- finite differences ------------------------------------------------------- */
@@ -388,6 +404,43 @@ static void test_losses(void **s)
         check_net((plan_shape){1, 1, 5}, NET(L_dense(7, PLAN_ACT_TANH), L_dense(3, PLAN_ACT_NONE)), losses[i], MOMENTUM, 0.1f);
 }
 
+/* cross_entropy on a distribution per sample: gradients, the reference, and
+ * one-hot targets giving exactly the class-index form's losses and steps. */
+static void test_cross_entropy_distribution(void **s)
+{
+    (void)s;
+    plan_shape in = {1, 1, 5};
+    enum { NL = 2 };
+    const plan_layer layers[NL] = {L_dense(7, PLAN_ACT_TANH), L_dense(4, PLAN_ACT_NONE)};
+    net n, h;
+    net_build_targets(&n, in, layers, NL, PLAN_LOSS_CROSS_ENTROPY, SGD, 1);
+    check_gradients(&n, 5);
+    net_free(&n);
+    net_build_targets(&n, in, layers, NL, PLAN_LOSS_CROSS_ENTROPY, MOMENTUM, 1);
+    compare_with_reference(&n, 0.1f);
+    net_free(&n);
+
+    net_build(&n, in, layers, NL, PLAN_LOSS_CROSS_ENTROPY, MOMENTUM);
+    net_build_targets(&h, in, layers, NL, PLAN_LOSS_CROSS_ENTROPY, MOMENTUM, 1);
+    n.m.init(n.mem, 3);
+    h.m.init(h.mem, 3);
+    for (int t = 1; t <= STEPS; t++) {
+        make_batch(&n, (uint64_t)(200 + t));
+        memcpy(h.x, n.x, (size_t)(BATCH * n.p.in) * sizeof(float));
+        for (int64_t b = 0; b < BATCH; b++)
+            for (int64_t o = 0; o < 4; o++)
+                h.y[b * 4 + o] = o == (int64_t)n.y[b] ? 1.0f : 0.0f;
+        float ln = n.m.eval(n.mem, n.x, n.y), lh = h.m.eval(h.mem, h.x, h.y);
+        assert_memory_equal(&ln, &lh, sizeof ln);
+        ln = n.m.step(n.mem, n.x, n.y, 0.1f, t);
+        lh = h.m.step(h.mem, h.x, h.y, 0.1f, t);
+        assert_memory_equal(&ln, &lh, sizeof ln);
+    }
+    assert_memory_equal(n.mem, h.mem, (size_t)n.p.n_params * sizeof(float));
+    net_free(&n);
+    net_free(&h);
+}
+
 /* Hand-computed values: one output passed through from x0 (W = 1). */
 static void test_loss_values(void **s)
 {
@@ -522,7 +575,7 @@ int main(void)
         cmocka_unit_test(test_loss_values),       cmocka_unit_test(test_adamw),
         cmocka_unit_test(test_rmsprop),           cmocka_unit_test(test_adagrad),
         cmocka_unit_test(test_clip_norm),         cmocka_unit_test(test_lr_mult),
-        cmocka_unit_test(test_init),
+        cmocka_unit_test(test_init),              cmocka_unit_test(test_cross_entropy_distribution),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
