@@ -58,8 +58,8 @@ static int config_text(session *s, const aot_target *t, rt_buf *out)
     c.cpu_check = t->check;
     c.shape = (lrc_model){.mem_floats = p->mem_floats, .param_floats = p->n_params, .batch = p->batch,
                           .x_floats = p->in, .y_floats = p->y_floats};
-    if (p->loss == PLAN_LOSS_CROSS_ENTROPY && p->nlayers > 0)
-        c.classes = p->layers[p->nlayers - 1].out;
+    if (p->loss == PLAN_LOSS_CROSS_ENTROPY && p->nlayers > 0 && p->y_floats == 1)
+        c.classes = p->layers[p->nlayers - 1].out; /* class indices: the binary checks its labels */
     c.sources = drv_list_sources(s, &c.nsources);
     rt_err err = {0};
     int rc = rt_config_write(&c, out, &err);

@@ -119,4 +119,20 @@ expect_grep '"sweep.steps": 40' "$tmp/inst/report.json" "installed stdlib used"
 expect_code 0 "installed lrc build" env -u LRC_STDLIB "$tmp/prefix/bin/lrc" build "$tmp/inst.lrf" -o "$tmp/inst_bin" --quiet
 expect_code 0 "installed binary run" "$tmp/inst_bin" --out "$tmp/inst_run" --quiet
 cmp -s "$tmp/inst/curve.csv" "$tmp/inst_run/curve.csv" && ok || bad "installed: binary and lrc run differ"
+# ---- cross_entropy on one-hot targets: the binary takes them as lrc run does ----
+cat > "$tmp/oh.lrf" <<'LRF'
+dataset d = spirals { samples 300; classes 3; seed 1; batch 30; one_hot true }
+network n {
+  input 2
+  dense 16 tanh
+  dense 3
+}
+loss cross_entropy
+optimizer sgd { momentum 0.9 }
+sweep { start_rate 1e-4; end_rate 1; steps 30 }
+LRF
+expect_code 0 "one_hot build" "$lrc" build "$tmp/oh.lrf" -o "$tmp/oh_bin" --quiet
+expect_code 0 "one_hot binary run" "$tmp/oh_bin" --out "$tmp/oh_bin_run" --quiet
+"$lrc" run "$tmp/oh.lrf" --out "$tmp/oh_run" --quiet
+cmp -s "$tmp/oh_run/curve.csv" "$tmp/oh_bin_run/curve.csv" && ok || bad "one_hot: binary and lrc run differ"
 finish
