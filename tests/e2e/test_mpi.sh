@@ -127,6 +127,6 @@ EOF
 chmod +x "$tmp/crash.sh"
 mpi2 "$tmp/crash.sh" >"$tmp/out" 2>"$tmp/err"; code=$?
 [ "$code" -ne 0 ] && [ "$code" -ne 124 ] && ok || bad "a crashing rank: exit $code (124: the job hung)"
-expect_grep 'Segmentation fault|signal 11' "$tmp/err" "the crash is named"
+expect_grep 'Segmentation fault|signal 11|SEGV' "$tmp/err" "the crash is named"
 expect_grep 'exited with non-zero status' "$tmp/err" "mpirun stops the job"
 finish
