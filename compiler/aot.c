@@ -82,13 +82,7 @@ int aot_describe_target(int portable, aot_target *t, char **msg)
             return -1;
         }
     }
-#if LLVM_VERSION_MAJOR >= 16
-    unsigned major, minor, patch;
-    LLVMGetVersion(&major, &minor, &patch);
-    snprintf(t->llvm_version, sizeof t->llvm_version, "%u.%u.%u", major, minor, patch);
-#else
-    snprintf(t->llvm_version, sizeof t->llvm_version, "%s", LRC_LLVM_VERSION_STRING);
-#endif
+    cg_llvm_version(t->llvm_version, sizeof t->llvm_version);
     return 0;
 }
 

@@ -18,6 +18,9 @@ LLVMModuleRef cg_build_module(const plan *p, LLVMContextRef ctx, char **msg);
  * portable != 0, for x86-64-v3. Returns NULL and fills *msg on failure. */
 LLVMTargetMachineRef cg_target_machine(int portable, char **msg);
 
+/* The LLVM library's version, e.g. "19.1.7" (the build's on LLVM < 16). */
+void cg_llvm_version(char *buf, size_t len);
+
 /* Runs the new pass manager ("default<O3>") with the target machine. */
 int cg_optimize(LLVMModuleRef m, LLVMTargetMachineRef tm, char **msg);
 

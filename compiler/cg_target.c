@@ -7,8 +7,11 @@
 #include <llvm-c/Error.h>
 #include <llvm-c/Target.h>
 #include <llvm-c/Transforms/PassBuilder.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "llvm_compat.h"
 
 static char *dup_message(const char *prefix, const char *text)
 {
@@ -63,4 +66,15 @@ int cg_optimize(LLVMModuleRef m, LLVMTargetMachineRef tm, char **msg)
         return -1;
     }
     return 0;
+}
+
+void cg_llvm_version(char *buf, size_t len)
+{
+#if LLVM_VERSION_MAJOR >= 16
+    unsigned major, minor, patch;
+    LLVMGetVersion(&major, &minor, &patch);
+    snprintf(buf, len, "%u.%u.%u", major, minor, patch);
+#else
+    snprintf(buf, len, "%s", LRC_LLVM_VERSION_STRING);
+#endif
 }

@@ -52,13 +52,7 @@ static void fill_target_info(jit_info *info, LLVMTargetMachineRef tm)
     snprintf(info->features, sizeof info->features, "%s", features);
     LLVMDisposeMessage(cpu);
     LLVMDisposeMessage(features);
-#if LLVM_VERSION_MAJOR >= 16
-    unsigned major, minor, patch;
-    LLVMGetVersion(&major, &minor, &patch);
-    snprintf(info->llvm_version, sizeof info->llvm_version, "%u.%u.%u", major, minor, patch);
-#else
-    snprintf(info->llvm_version, sizeof info->llvm_version, "%s", LRC_LLVM_VERSION_STRING);
-#endif
+    cg_llvm_version(info->llvm_version, sizeof info->llvm_version);
 }
 
 /* Builds and optimises the module inside tsc's context. */
