@@ -349,16 +349,7 @@ static int open_checked(const char *path, const rt_tensor *t, int n, FILE **fp, 
 
 int rt_safetensors_check(const char *path, const rt_tensor *t, int n, rt_err *err)
 {
-    found *fd = calloc((size_t)(n > 0 ? n : 1), sizeof *fd);
-    if (!fd)
-        return rt_errf(err, RT_FAILED, "out of memory");
-    FILE *f = NULL;
-    long start = 0;
-    int rc = open_checked(path, t, n, &f, &start, fd, err);
-    if (f)
-        fclose(f);
-    free(fd);
-    return rc;
+    return rt_safetensors_read(path, NULL, t, n, err);
 }
 
 static int read_tensor(const char *path, FILE *f, long start, const found *fd, const rt_tensor *t,
@@ -406,7 +397,7 @@ int rt_safetensors_read(const char *path, float *params, const rt_tensor *t, int
     FILE *f = NULL;
     long start = 0;
     int rc = open_checked(path, t, n, &f, &start, fd, err);
-    for (int i = 0; rc == RT_OK && i < n; i++)
+    for (int i = 0; rc == RT_OK && params && i < n; i++) /* no params: the header check only */
         rc = read_tensor(path, f, start, &fd[i], &t[i], params, err);
     if (f)
         fclose(f);

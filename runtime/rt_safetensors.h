@@ -44,8 +44,9 @@ int rt_safetensors_write(const char *path, const float *params, const rt_tensor 
  * the tensor (RT_BAD_INPUT). */
 int rt_safetensors_check(const char *path, const rt_tensor *t, int n, rt_err *err);
 
-/* rt_safetensors_check, then copies every tensor into `params` (F64
- * values converted to float; a value that is not finite is an error). */
+/* rt_safetensors_check, then copies every tensor into `params` (F64 values
+ * converted to float; a value that is not finite is an error). With
+ * params NULL it is the check alone. */
 int rt_safetensors_read(const char *path, float *params, const rt_tensor *t, int n, rt_err *err);
 
 #endif
