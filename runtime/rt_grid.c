@@ -9,12 +9,6 @@
 #include <math.h>
 #include <string.h>
 
-int rt_grid_run(const lrc_model *m, const rt_sweep *sw, const rt_dataset *d, const rt_heldout *val,
-                const volatile sig_atomic_t *interrupt, rt_grid_row *rows, rt_err *err)
-{
-    return rt_grid_run_mpi(NULL, m, sw, d, val, interrupt, rows, err);
-}
-
 /* Under mpirun the rates go round the ranks (rate g on rank g % size) and
  * rank 0 gathers the rows; data-parallel, every rank takes part in each. */
 int rt_grid_run_mpi(const rt_mpi *mpi, const lrc_model *m, const rt_sweep *sw, const rt_dataset *d,
@@ -38,14 +32,6 @@ int rt_grid_run_mpi(const rt_mpi *mpi, const lrc_model *m, const rt_sweep *sw, c
         rt_result_free(&r);
     }
     return spread ? rt_mpi_gather_grid(mpi, rows, sw->ngrid, err) : RT_OK;
-}
-
-static void num(rt_buf *b, double v)
-{
-    if (isfinite(v))
-        rt_buf_printf(b, "%.9g", v);
-    else
-        rt_buf_printf(b, "%s", isnan(v) ? "nan" : v > 0 ? "inf" : "-inf");
 }
 
 static void json_num(rt_buf *b, double v)
@@ -104,11 +90,11 @@ int rt_grid_write(const char *dir, const rt_sweep *sw, const rt_grid_row *rows, 
                   (unsigned long long)sw->seed);
     for (int g = 0; g < sw->ngrid; g++) {
         const rt_grid_row *w = &rows[g];
-        num(&csv, w->rate);
+        rt_buf_csv_number(&csv, w->rate);
         rt_buf_printf(&csv, ",");
-        num(&csv, w->final_loss);
+        rt_buf_csv_number(&csv, w->final_loss);
         rt_buf_printf(&csv, ",");
-        num(&csv, w->final_raw);
+        rt_buf_csv_number(&csv, w->final_raw);
         rt_buf_printf(&csv, ",%lld,%.6f\n", (long long)w->steps, w->seconds);
         rt_buf_printf(&js, "%s\n    {\"rate\": ", g ? "," : "");
         json_num(&js, w->rate);

@@ -40,14 +40,9 @@ void rt_heldout_free(rt_heldout *h);
 /* Runs `n` independent range tests, test i on seed sw->seed + i, on up to
  * `threads` threads (each its own memory; the compiled step is reentrant).
  * res[i] does not depend on the thread count. With one thread the tests
- * run on the caller's thread with `progress`. */
-int rt_run_seeds(const lrc_model *m, const rt_sweep *sw, const rt_dataset *d, const rt_heldout *val,
-                 int64_t n, int threads, const volatile sig_atomic_t *interrupt, FILE *progress,
-                 rt_result *res, rt_err *err);
-
-/* rt_run_seeds under mpirun (runtime/rt_mpi.h; mpi NULL: rt_run_seeds).
- * Seeds: test i runs on rank i % size and rank 0 gathers every result, so
- * res[0..n) on rank 0 is what one process computes; other ranks hold only
+ * run on the caller's thread with `progress`. mpi NULL (or no mpirun): all
+ * in this process. Under mpirun (runtime/rt_mpi.h), seeds: test i runs on
+ * rank i % size and rank 0 gathers every result, so res[0..n) on rank 0 is what one process computes; other ranks hold only
  * their own. Data-parallel (sw->data_parallel): every rank takes part in
  * every test, one after the other, and each gets every result. */
 struct rt_mpi;
@@ -128,11 +123,10 @@ typedef struct rt_grid_row {
 
 /* From the initial weights of sw->seed, trains sw->grid_steps steps at each
  * of sw->grid_rates in turn (a constant schedule; only a non-finite loss or
- * an interrupt ends one early). rows: [sw->ngrid]. */
-int rt_grid_run(const lrc_model *m, const rt_sweep *sw, const rt_dataset *d, const rt_heldout *val,
-                const volatile sig_atomic_t *interrupt, rt_grid_row *rows, rt_err *err);
-/* The same under mpirun (mpi NULL: rt_grid_run): rate g on rank g % size,
- * rows gathered on rank 0; data-parallel: every rank takes part in every rate. */
+ * an interrupt ends one early). rows: [sw->ngrid]. mpi NULL (or no
+ * mpirun): all in this process; under mpirun rate g runs on rank g % size
+ * and rank 0 gathers the rows; data-parallel: every rank takes part in
+ * every rate. */
 int rt_grid_run_mpi(const struct rt_mpi *mpi, const lrc_model *m, const rt_sweep *sw, const rt_dataset *d,
                     const rt_heldout *val, const volatile sig_atomic_t *interrupt, rt_grid_row *rows, rt_err *err);
 /* grid.csv, grid.json and (when `term` is not NULL) the table, beside the

@@ -84,15 +84,6 @@ static int run_strided(seed_pool p, int threads, FILE *progress, rt_err *err)
     return rc;
 }
 
-int rt_run_seeds(const lrc_model *m, const rt_sweep *sw, const rt_dataset *d, const rt_heldout *val,
-                 int64_t n, int threads, const volatile sig_atomic_t *interrupt, FILE *progress,
-                 rt_result *res, rt_err *err)
-{
-    seed_pool p = {.m = m, .sw = sw, .d = d, .val = val, .interrupt = interrupt, .res = res, .n = n,
-                   .first = 0, .stride = 1};
-    return run_strided(p, threads, progress, err);
-}
-
 int rt_run_seeds_mpi(const rt_mpi *mpi, const lrc_model *m, const rt_sweep *sw, const rt_dataset *d,
                      const rt_heldout *val, int64_t n, int threads, const volatile sig_atomic_t *interrupt,
                      FILE *progress, rt_result *res, rt_err *err)
