@@ -6,35 +6,14 @@
  * batcher walks a Fisher–Yates permutation drawn from (seed,
  * RT_STREAM_SHUFFLE), redrawn at every epoch; a batch that runs past the
  * end of an epoch continues into the next one, so batches are never short. */
-#define _DEFAULT_SOURCE /* madvise and MADV_HUGEPAGE, where the system has them */
 #include "rt_data.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include "rt_data_internal.h"
-
-enum { HUGE_PAGE = 2 << 20 };
-
-/* Large matrices are aligned to 2 MiB and offered transparent huge pages.
- * On virtual machines the first touch of each 4 KiB page can dominate the
- * load: filling Fashion-MNIST's 188 MB of training floats measured ~0.6 s
- * of page faults with 4 KiB pages and ~20 ms with huge pages. */
-float *rt_data_floats(size_t count)
-{
-    size_t bytes = count * sizeof(float);
-    if (bytes < HUGE_PAGE)
-        return malloc(bytes);
-    void *p = NULL;
-    if (posix_memalign(&p, HUGE_PAGE, bytes) != 0)
-        return NULL;
-#ifdef MADV_HUGEPAGE
-    (void)madvise(p, bytes, MADV_HUGEPAGE); /* advice only: fine if refused */
-#endif
-    return p;
-}
+#include "rt_mem.h"
 
 const char *rt_data_bytes_text(double bytes, char buf[32])
 {
@@ -63,8 +42,8 @@ int rt_data_alloc_y(rt_dataset *d, int64_t n, int64_t features, int64_t targets,
                        (long long)n, (long long)features, rt_data_bytes_text(need, nb),
                        rt_data_bytes_text((double)d->max_bytes, lb));
     }
-    d->x = rt_data_floats((size_t)(n * features));
-    d->y = rt_data_floats((size_t)(n * targets));
+    d->x = rt_mem_floats((size_t)(n * features), 0);
+    d->y = rt_mem_floats((size_t)(n * targets), 0);
     if (!d->x || !d->y)
         return rt_errf(err, RT_FAILED, "out of memory loading a %lld x %lld data set",
                        (long long)n, (long long)features);
@@ -205,7 +184,7 @@ static int one_hot(rt_dataset *d, rt_err *err)
         || (uint64_t)(d->n * d->classes) > SIZE_MAX / sizeof(float))
         return rt_errf(err, RT_BAD_INPUT, "%s: one_hot: %lld classes are too many", d->source,
                        (long long)d->classes);
-    float *y = rt_data_floats((size_t)(d->n * d->classes));
+    float *y = rt_mem_floats((size_t)(d->n * d->classes), 0);
     if (!y)
         return rt_errf(err, RT_FAILED, "out of memory for %lld one-hot labels", (long long)d->n);
     for (int64_t i = 0; i < d->n; i++) {

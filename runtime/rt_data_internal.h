@@ -17,8 +17,6 @@ int rt_data_alloc(rt_dataset *d, int64_t n, int64_t features, rt_err *err);
 int rt_data_alloc_y(rt_dataset *d, int64_t n, int64_t features, int64_t targets, rt_err *err);
 /* "12.3 MiB": a byte count for messages, written into buf. */
 const char *rt_data_bytes_text(double bytes, char buf[32]);
-/* Memory for `count` floats (large blocks 2 MiB aligned, huge pages advised). */
-float *rt_data_floats(size_t count);
 
 int rt_data_load_csv(const rt_data_spec *spec, rt_dataset *out, rt_err *err);
 int rt_data_load_idx(const rt_data_spec *spec, rt_dataset *out, rt_err *err);

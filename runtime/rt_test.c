@@ -3,11 +3,13 @@
  * a stop clause, a non-finite loss, the schedule's last step or an
  * interrupt, and then computes the requested suggestions. */
 #include "rt_test.h"
+#include "rt_mem.h"
 #include "rt_mpi.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 /* Everything one run allocates, freed together on every path. */
@@ -23,16 +25,6 @@ static double now_seconds(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static void *alloc_floats_aligned(int64_t n)
-{
-    size_t bytes = (size_t)(n > 0 ? n : 1) * sizeof(float);
-    bytes = (bytes + 63) / 64 * 64;
-    void *p = aligned_alloc(64, bytes);
-    if (p)
-        memset(p, 0, bytes);
-    return p;
 }
 
 static void free_buffers(run_buffers *b)
@@ -64,11 +56,11 @@ static int alloc_buffers(const lrc_model *m, const rt_sweep *sw, const rt_datase
                          run_buffers *b, rt_err *err)
 {
     int64_t yf = m->y_floats > 1 ? m->y_floats : 1, ranks = dp ? dp->size : 1, batch = m->batch * ranks;
-    b->mem = alloc_floats_aligned(m->mem_floats);
-    b->x = alloc_floats_aligned(batch * m->x_floats);
-    b->y = alloc_floats_aligned(batch * yf);
+    b->mem = rt_mem_floats((size_t)m->mem_floats, 1);
+    b->x = rt_mem_floats((size_t)(batch * m->x_floats), 1);
+    b->y = rt_mem_floats((size_t)(batch * yf), 1);
     if (dp)
-        b->comm = alloc_floats_aligned((ranks + 1) * (m->param_floats + 2));
+        b->comm = rt_mem_floats((size_t)((ranks + 1) * (m->param_floats + 2)), 1);
     if (!b->mem || !b->x || !b->y || (dp && !b->comm))
         return rt_errf(err, RT_FAILED, "out of memory for the model (%lld floats)",
                        (long long)m->mem_floats);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rt_mem.h"
 #include "rt_safetensors.h"
 
 int rt_weights_initial(const rt_experiment *x, const lrc_model *m, float **out, rt_err *err)
@@ -14,8 +15,8 @@ int rt_weights_initial(const rt_experiment *x, const lrc_model *m, float **out, 
         return RT_OK;
     if (m->mem_floats < m->param_floats || m->param_floats < 1)
         return rt_errf(err, RT_FAILED, "the model has no parameters to initialise");
-    void *mem = NULL;
-    if (posix_memalign(&mem, 64, (size_t)m->mem_floats * sizeof(float)) != 0)
+    float *mem = rt_mem_floats((size_t)m->mem_floats, 1);
+    if (!mem)
         return rt_errf(err, RT_FAILED, "out of memory for the initial weights (%lld floats)",
                        (long long)m->mem_floats);
     m->init(mem, x->sweep.seed);
