@@ -9,7 +9,7 @@
  * All three products are cg_gemm.c's register-blocked kernels: z = x W and
  * dW = x^T dz as "nn" products (vectors along o; x^T is x read with swapped
  * strides), dx = dz W^T as dot products along o ("nt"); large ones are
- * split by output rows over two threads (cg_parallel.c). Activations are
+ * cut into chunks of output rows for the pool's threads (cg_parallel.c). Activations are
  * cg_act.c; the gradient block is zeroed by the caller before the backward
  * pass (dW is overwritten, db accumulated).
  */
@@ -17,33 +17,33 @@
 
 static LLVMValueRef mm_x(cg *g, const cg_mm *m) { return m->x < 0 ? g->x : cg_mem(g, m->x, NULL); }
 
-/* z rows [lo, hi) */
-static void z_rows(cg *g, const void *arg, int64_t lo, int64_t hi)
+/* z rows [base, base + count) */
+static void z_rows(cg *g, const void *arg, LLVMValueRef base, int64_t count)
 {
     const cg_mm *m = arg;
     cg_gemm z = {.m = m->rows, .n = m->out, .k = m->in, .a = mm_x(g, m), .a_m = m->in, .a_k = 1,
                  .b = cg_mem(g, m->w, NULL), .ldb = m->out, .c = cg_mem(g, m->z, NULL), .ldc = m->out,
                  .bias = cg_mem(g, m->b, NULL)};
-    cg_gemm_nn_rows(g, &z, lo, hi);
+    cg_gemm_nn_rows(g, &z, base, count);
 }
 
-/* dW rows [lo, hi) (rows of dW are inputs i) */
-static void dw_rows(cg *g, const void *arg, int64_t lo, int64_t hi)
+/* dW rows [base, base + count) (rows of dW are inputs i) */
+static void dw_rows(cg *g, const void *arg, LLVMValueRef base, int64_t count)
 {
     const cg_mm *m = arg;
     cg_gemm dw = {.m = m->in, .n = m->out, .k = m->rows, .a = mm_x(g, m), .a_m = 1, .a_k = m->in,
                   .b = cg_mem(g, m->dz, NULL), .ldb = m->out, .c = cg_mem(g, g->p->grads + m->w, NULL),
                   .ldc = m->out};
-    cg_gemm_nn_rows(g, &dw, lo, hi);
+    cg_gemm_nn_rows(g, &dw, base, count);
 }
 
-/* dx rows [lo, hi) */
-static void dx_rows(cg *g, const void *arg, int64_t lo, int64_t hi)
+/* dx rows [base, base + count) */
+static void dx_rows(cg *g, const void *arg, LLVMValueRef base, int64_t count)
 {
     const cg_mm *m = arg;
     cg_gemm dx = {.m = m->rows, .n = m->in, .k = m->out, .a = cg_mem(g, m->dz, NULL), .a_m = m->out, .a_k = 1,
                   .b = cg_mem(g, m->w, NULL), .ldb = m->out, .c = cg_mem(g, m->dx, NULL), .ldc = m->in};
-    cg_gemm_nt_rows(g, &dx, lo, hi);
+    cg_gemm_nt_rows(g, &dx, base, count);
 }
 
 static double flops(const cg_mm *m) { return 2.0 * (double)m->rows * (double)m->in * (double)m->out; }

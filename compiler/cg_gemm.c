@@ -13,8 +13,8 @@
  *                tile: mr x nr dot products, vectors along p, each
  *                accumulator summed by a fixed shuffle tree at the end.
  *
- * Each emits rows [i_begin, i_end) of C (cg_parallel.c splits them over
- * threads). Every sum runs in one fixed order, so results do not depend on
+ * Each emits rows [base, base + count) of C, base a run-time value
+ * (cg_parallel.c hands out chunks of rows to threads). Every sum runs in one fixed order, so results do not depend on
  * how the rows are split.
  * The vector width is the host's (16 floats with AVX-512, 8 with AVX).
  */
@@ -127,24 +127,38 @@ static LLVMValueRef add_i(cg *g, LLVMValueRef a, int64_t k) { return LLVMBuildNS
 
 /* ---- NN: vectors along j ---------------------------------------------------- */
 
-/* One tile: rows i0..i0+mr, vectors j0 + v*w for v < nv, the last one
- * `last` lanes wide. */
-static void nn_tile(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef i0, LLVMValueRef j0, int mr, int nv, int last)
+/* One tile: rows i0..i0+mr, vectors j0 + c*w for c < nv, the last one
+ * `last` lanes wide, summing p over [p0, p0 + kc). The accumulators start
+ * from C itself (`from_c`, a later block of the reduction) or from the
+ * bias (zero without one). */
+static void nn_tile(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef i0, LLVMValueRef j0, LLVMValueRef p0,
+                    int64_t kc, int from_c, int mr, int nv, int last)
 {
-    LLVMValueRef init[MAX_NV], acc[MAX_MR][MAX_NV], next[MAX_MR][MAX_NV];
-    for (int c = 0; c < nv; c++) {
-        int lanes = c == nv - 1 ? last : v->w;
-        init[c] = m->bias ? vload(g, v, cg_at(g, m->bias, add_i(g, j0, c * v->w)), lanes) : LLVMConstNull(v->t);
+    LLVMValueRef init[MAX_MR][MAX_NV], acc[MAX_MR][MAX_NV], next[MAX_MR][MAX_NV], cp[MAX_MR][MAX_NV];
+    for (int r = 0; r < mr; r++) {
+        LLVMValueRef crow = cg_idx(g, add_i(g, i0, r), m->ldc, j0);
+        for (int c = 0; c < nv; c++) {
+            int lanes = c == nv - 1 ? last : v->w;
+            cp[r][c] = cg_at(g, m->c, add_i(g, crow, c * v->w));
+            if (from_c)
+                init[r][c] = vload(g, v, cp[r][c], lanes);
+            else if (r > 0)
+                init[r][c] = init[0][c];
+            else
+                init[r][c] = m->bias ? vload(g, v, cg_at(g, m->bias, add_i(g, j0, c * v->w)), lanes)
+                                     : LLVMConstNull(v->t);
+        }
     }
     LLVMBasicBlockRef pre = LLVMGetInsertBlock(g->b);
-    cg_loop p = cg_for(g, 0, m->k, 1, "gk");
+    cg_loop l = cg_for(g, 0, kc, 1, "gk");
     for (int r = 0; r < mr; r++)
         for (int c = 0; c < nv; c++)
-            acc[r][c] = carried(g, v->t, init[c], pre);
-    LLVMValueRef bv[MAX_NV], brow = cg_idx(g, p.iv, m->ldb, j0);
+            acc[r][c] = carried(g, v->t, init[r][c], pre);
+    LLVMValueRef p = LLVMBuildNSWAdd(g->b, p0, l.iv, "");
+    LLVMValueRef bv[MAX_NV], brow = cg_idx(g, p, m->ldb, j0);
     for (int c = 0; c < nv; c++)
         bv[c] = vload(g, v, cg_at(g, m->b, add_i(g, brow, c * v->w)), c == nv - 1 ? last : v->w);
-    LLVMValueRef apk = cg_idx(g, p.iv, m->a_k, NULL);
+    LLVMValueRef apk = cg_idx(g, p, m->a_k, NULL);
     for (int r = 0; r < mr; r++) {
         LLVMValueRef ai = cg_idx(g, add_i(g, i0, r), m->a_m, apk);
         LLVMValueRef a = splat(g, v, cg_load(g, cg_at(g, m->a, ai)));
@@ -152,65 +166,93 @@ static void nn_tile(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef i0, LLVM
             next[r][c] = vfma(g, v, a, bv[c], acc[r][c]);
     }
     LLVMBasicBlockRef latch = LLVMGetInsertBlock(g->b);
-    cg_end(g, &p);
-    for (int r = 0; r < mr; r++) {
-        LLVMValueRef crow = cg_idx(g, add_i(g, i0, r), m->ldc, j0);
+    cg_end(g, &l);
+    for (int r = 0; r < mr; r++)
         for (int c = 0; c < nv; c++) {
             LLVMAddIncoming(acc[r][c], &next[r][c], &latch, 1);
-            vstore(g, v, next[r][c], cg_at(g, m->c, add_i(g, crow, c * v->w)), c == nv - 1 ? last : v->w);
+            vstore(g, v, next[r][c], cp[r][c], c == nv - 1 ? last : v->w);
         }
-    }
 }
 
-/* Rows [i_begin, i_end) in tiles of mr, then one edge tile. */
-static void nn_rows(cg *g, const vec *v, const cg_gemm *m, int64_t i_begin, int64_t i_end, LLVMValueRef j0, int nv,
-                    int last)
+/* Rows [base, base + count) in tiles of mr, then one edge tile. */
+static void nn_rows(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef base, int64_t count, LLVMValueRef j0,
+                    LLVMValueRef p0, int64_t kc, int from_c, int nv, int last)
 {
     int mr = MAX_MR * 3 / nv < MAX_MR ? MAX_MR * 3 / nv : MAX_MR;
     if (v->w < 16 && nv > 2)
         mr /= 2; /* 16 vector registers, not 32 */
-    int64_t full = i_begin + (i_end - i_begin) / mr * mr;
-    if (full > i_begin) {
-        cg_loop i = cg_for(g, i_begin, full, mr, "gi");
-        nn_tile(g, v, m, i.iv, j0, mr, nv, last);
+    int64_t full = count / mr * mr;
+    if (full > 0) {
+        cg_loop i = cg_for(g, 0, full, mr, "gi");
+        nn_tile(g, v, m, LLVMBuildNSWAdd(g->b, base, i.iv, ""), j0, p0, kc, from_c, mr, nv, last);
         cg_end(g, &i);
     }
-    if (full < i_end)
-        nn_tile(g, v, m, cg_i64(g, full), j0, (int)(i_end - full), nv, last);
+    if (full < count)
+        nn_tile(g, v, m, add_i(g, base, full), j0, p0, kc, from_c, (int)(count - full), nv, last);
 }
 
-void cg_gemm_nn_rows(cg *g, const cg_gemm *m, int64_t i_begin, int64_t i_end)
+/* Every column panel of the rows, summing p over [p0, p0 + kc). */
+static void nn_block(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef base, int64_t count, LLVMValueRef p0,
+                     int64_t kc, int from_c)
 {
-    vec v = host_vec(g);
-    int nvmax = v.w == 16 ? MAX_NV : 2;
-    int64_t panel = (int64_t)nvmax * v.w, full = m->n / panel * panel;
+    int nvmax = v->w == 16 ? MAX_NV : 2;
+    int64_t panel = (int64_t)nvmax * v->w, full = m->n / panel * panel;
     if (full > 0) {
         cg_loop j = cg_for(g, 0, full, panel, "gj");
-        nn_rows(g, &v, m, i_begin, i_end, j.iv, nvmax, v.w);
+        nn_rows(g, v, m, base, count, j.iv, p0, kc, from_c, nvmax, v->w);
         cg_end(g, &j);
     }
     if (full < m->n) {
         int64_t rest = m->n - full;
-        int nv = (int)((rest + v.w - 1) / v.w);
-        nn_rows(g, &v, m, i_begin, i_end, cg_i64(g, full), nv, (int)(rest - (int64_t)(nv - 1) * v.w));
+        int nv = (int)((rest + v->w - 1) / v->w);
+        nn_rows(g, v, m, base, count, cg_i64(g, full), p0, kc, from_c, nv, (int)(rest - (int64_t)(nv - 1) * v->w));
     }
+}
+
+/* A long reduction runs in blocks of NN_KC: the B sliver a tile reads
+ * (NN_KC rows x 64 floats, 32 KB) then stays in L1 while the row tiles go
+ * by, instead of streaming the whole k x 64 panel from L2 or beyond for
+ * every tile. Each block resumes from what the last one stored in C, so
+ * every sum still runs p = 0, 1, ..., k-1 in one chain: blocked and
+ * unblocked results are the same bits. */
+enum { NN_KC = 128 };
+
+void cg_gemm_nn_rows(cg *g, const cg_gemm *m, LLVMValueRef base, int64_t count)
+{
+    vec v = host_vec(g);
+    if (m->k <= NN_KC + NN_KC / 2) {
+        nn_block(g, &v, m, base, count, cg_i64(g, 0), m->k, 0);
+        return;
+    }
+    int64_t blocks = m->k / NN_KC, tail = m->k - blocks * NN_KC;
+    nn_block(g, &v, m, base, count, cg_i64(g, 0), NN_KC, 0);
+    if (blocks > 1) {
+        cg_loop pc = cg_for(g, NN_KC, blocks * NN_KC, NN_KC, "gkb");
+        nn_block(g, &v, m, base, count, pc.iv, NN_KC, 1);
+        cg_end(g, &pc);
+    }
+    if (tail > 0)
+        nn_block(g, &v, m, base, count, cg_i64(g, blocks * NN_KC), tail, 1);
 }
 
 /* ---- NT: dot products, vectors along p ---------------------------------------- */
 
-/* One tile of mr x nr dot products starting at (i0, j0). */
-static void nt_tile(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef i0, LLVMValueRef j0, int mr, int nr)
+/* One tile of mr x nr dot products starting at (i0, j0), over p in
+ * [p0, p0 + kc); the sums are stored in C, or added to it (`add`, a later
+ * block of the reduction). */
+static void nt_tile(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef i0, LLVMValueRef j0, LLVMValueRef p0,
+                    int64_t kc, int add, int mr, int nr)
 {
     LLVMValueRef acc[NT_MR][NT_NR], sum[NT_MR][NT_NR];
     LLVMValueRef arow[NT_MR], brow[NT_NR];
     for (int r = 0; r < mr; r++) {
-        arow[r] = cg_idx(g, add_i(g, i0, r), m->a_m, NULL);
+        arow[r] = cg_idx(g, add_i(g, i0, r), m->a_m, p0);
         for (int c = 0; c < nr; c++)
             sum[r][c] = LLVMConstNull(v->t);
     }
     for (int c = 0; c < nr; c++)
-        brow[c] = cg_idx(g, add_i(g, j0, c), m->ldb, NULL);
-    int64_t full = m->k / v->w * v->w;
+        brow[c] = cg_idx(g, add_i(g, j0, c), m->ldb, p0);
+    int64_t full = kc / v->w * v->w;
     if (full > 0) {
         LLVMBasicBlockRef pre = LLVMGetInsertBlock(g->b);
         cg_loop p = cg_for(g, 0, full, v->w, "gp");
@@ -233,8 +275,8 @@ static void nt_tile(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef i0, LLVM
                 sum[r][c] = next[r][c];
             }
     }
-    if (full < m->k) { /* the last partial vector, masked */
-        int lanes = (int)(m->k - full);
+    if (full < kc) { /* the last partial vector, masked */
+        int lanes = (int)(kc - full);
         LLVMValueRef av[NT_MR];
         for (int r = 0; r < mr; r++)
             av[r] = vload(g, v, cg_at(g, m->a, add_i(g, arow[r], full)), lanes);
@@ -245,31 +287,78 @@ static void nt_tile(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef i0, LLVM
         }
     }
     for (int r = 0; r < mr; r++)
-        for (int c = 0; c < nr; c++)
-            cg_store(g, hsum(g, v, sum[r][c]), cg_at(g, m->c, cg_idx(g, add_i(g, i0, r), m->ldc, add_i(g, j0, c))));
+        for (int c = 0; c < nr; c++) {
+            LLVMValueRef cp = cg_at(g, m->c, cg_idx(g, add_i(g, i0, r), m->ldc, add_i(g, j0, c)));
+            LLVMValueRef s = hsum(g, v, sum[r][c]);
+            cg_store(g, add ? LLVMBuildFAdd(g->b, cg_load(g, cp), s, "") : s, cp);
+        }
 }
 
-static void nt_cols(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef i0, int mr)
+/* Columns [j_begin, j_begin + n) of rows i0..i0+mr, in tiles of NT_NR. */
+static void nt_cols(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef i0, LLVMValueRef j_begin, int64_t n,
+                    LLVMValueRef p0, int64_t kc, int add, int mr)
 {
-    int64_t full = m->n / NT_NR * NT_NR;
+    int64_t full = n / NT_NR * NT_NR;
     if (full > 0) {
         cg_loop j = cg_for(g, 0, full, NT_NR, "gj");
-        nt_tile(g, v, m, i0, j.iv, mr, NT_NR);
+        nt_tile(g, v, m, i0, LLVMBuildNSWAdd(g->b, j_begin, j.iv, ""), p0, kc, add, mr, NT_NR);
         cg_end(g, &j);
     }
-    if (full < m->n)
-        nt_tile(g, v, m, i0, cg_i64(g, full), mr, (int)(m->n - full));
+    if (full < n)
+        nt_tile(g, v, m, i0, add_i(g, j_begin, full), p0, kc, add, mr, (int)(n - full));
 }
 
-void cg_gemm_nt_rows(cg *g, const cg_gemm *m, int64_t i_begin, int64_t i_end)
+/* Rows [base, base + count) x columns [j_begin, j_begin + n). */
+static void nt_rows(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef base, int64_t count, LLVMValueRef j_begin,
+                    int64_t n, LLVMValueRef p0, int64_t kc, int add)
 {
-    vec v = host_vec(g);
-    int64_t full = i_begin + (i_end - i_begin) / NT_MR * NT_MR;
-    if (full > i_begin) {
-        cg_loop i = cg_for(g, i_begin, full, NT_MR, "gi");
-        nt_cols(g, &v, m, i.iv, NT_MR);
+    int64_t full = count / NT_MR * NT_MR;
+    if (full > 0) {
+        cg_loop i = cg_for(g, 0, full, NT_MR, "gi");
+        nt_cols(g, v, m, LLVMBuildNSWAdd(g->b, base, i.iv, ""), j_begin, n, p0, kc, add, NT_MR);
         cg_end(g, &i);
     }
-    if (full < i_end)
-        nt_cols(g, &v, m, cg_i64(g, full), (int)(i_end - full));
+    if (full < count)
+        nt_cols(g, v, m, add_i(g, base, full), j_begin, n, p0, kc, add, (int)(count - full));
+}
+
+/* Every column block of the rows, over p in [p0, p0 + kc). */
+static void nt_block(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef base, int64_t count, LLVMValueRef p0,
+                     int64_t kc, int64_t nb, int add)
+{
+    int64_t full = m->n / nb * nb;
+    if (full > 0) {
+        cg_loop jb = cg_for(g, 0, full, nb, "gjb");
+        nt_rows(g, v, m, base, count, jb.iv, nb, p0, kc, add);
+        cg_end(g, &jb);
+    }
+    if (full < m->n)
+        nt_rows(g, v, m, base, count, cg_i64(g, full), m->n - full, p0, kc, add);
+}
+
+/* When B (n rows of k floats) outgrows L2, the columns go in blocks whose
+ * rows of B (NT_NB of them, a block of the reduction NT_KC long: 128 KB)
+ * stay in L2 while every row tile of A passes by, and the reduction in
+ * blocks of NT_KC so that a tile's rows of A (4 x NT_KC floats) stay in
+ * L1. Sums then run block by block: each dot product is the sum of its
+ * blocks' partial sums in block order — a fixed order, so the result does
+ * not depend on how rows are split, but it is not the unblocked one. */
+enum { NT_KC = 256, NT_NB = 128, NT_L2_FLOATS = 256 * 1024 };
+
+void cg_gemm_nt_rows(cg *g, const cg_gemm *m, LLVMValueRef base, int64_t count)
+{
+    vec v = host_vec(g);
+    if (m->n * m->k <= NT_L2_FLOATS) {
+        nt_block(g, &v, m, base, count, cg_i64(g, 0), m->k, m->n, 0);
+        return;
+    }
+    int64_t kc = m->k <= NT_KC + NT_KC / 2 ? m->k : NT_KC, blocks = m->k / kc, tail = m->k - blocks * kc;
+    nt_block(g, &v, m, base, count, cg_i64(g, 0), kc, NT_NB, 0);
+    if (blocks > 1) {
+        cg_loop pc = cg_for(g, kc, blocks * kc, kc, "gkb");
+        nt_block(g, &v, m, base, count, pc.iv, kc, NT_NB, 1);
+        cg_end(g, &pc);
+    }
+    if (tail > 0)
+        nt_block(g, &v, m, base, count, cg_i64(g, blocks * kc), tail, NT_NB, 1);
 }

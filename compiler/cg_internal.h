@@ -21,6 +21,7 @@ typedef struct cg {
     LLVMValueRef mem;      /* its float* mem argument */
     LLVMValueRef x;        /* its float* x argument (step, eval) */
     LLVMValueRef t;        /* step: the i32 update count t; NULL in eval */
+    LLVMValueRef pool;     /* its lrc_rt_pool* argument; NULL in lrc_init */
     int train;             /* 1 in lrc_step: dropout on, batch statistics */
     LLVMTypeRef f32, i32, i64, ptr, void_t;
 } cg;
@@ -106,18 +107,20 @@ typedef struct cg_gemm {
     int64_t ldc;
     LLVMValueRef bias;      /* nn: C starts at bias[j]; NULL: at 0 */
 } cg_gemm;
-/* Rows [i_begin, i_end) of C = bias + A B, vectors along j. */
-void cg_gemm_nn_rows(cg *g, const cg_gemm *m, int64_t i_begin, int64_t i_end);
-/* Rows [i_begin, i_end) of C = A B^T: dot products along p (both operands
- * contiguous in p). */
-void cg_gemm_nt_rows(cg *g, const cg_gemm *m, int64_t i_begin, int64_t i_end);
+/* Rows [base, base + count) of C = bias + A B, vectors along j (base: an
+ * i64 value). */
+void cg_gemm_nn_rows(cg *g, const cg_gemm *m, LLVMValueRef base, int64_t count);
+/* Rows [base, base + count) of C = A B^T: dot products along p (both
+ * operands contiguous in p). */
+void cg_gemm_nt_rows(cg *g, const cg_gemm *m, LLVMValueRef base, int64_t count);
 
-/* ---- cg_parallel.c: large products on two cores -------------------------- */
-/* Emits rows [lo, hi) of some product, reading through g->mem and g->x only
- * (it may be called inside another function). */
-typedef void (*cg_rows_fn)(cg *g, const void *arg, int64_t lo, int64_t hi);
-/* body over [0, n): in line, or, at `flops` above the threshold, split in
- * two halves run on two threads (lrc_rt_parallel). */
+/* ---- cg_parallel.c: large products on the pool's threads ------------------ */
+/* Emits rows [base, base + count) of some product (base: an i64 value),
+ * reading through g->mem and g->x only (it may be called inside another
+ * function). */
+typedef void (*cg_rows_fn)(cg *g, const void *arg, LLVMValueRef base, int64_t count);
+/* body over [0, n): in line, or, at `flops` above the threshold, cut into
+ * chunks of rows that the pool's threads take in turn (lrc_rt_parallel). */
 void cg_parallel_rows(cg *g, int64_t n, double flops, cg_rows_fn body, const void *arg);
 
 /* ---- cg_conv.c, cg_pool.c, cg_norm.c, cg_dropout.c ------------------------

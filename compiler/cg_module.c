@@ -42,6 +42,7 @@ static LLVMValueRef begin_function(cg *g, const char *name, LLVMTypeRef ret, LLV
     mark_noalias(g, fn, nptr);
     g->fn = fn;
     g->mem = LLVMGetParam(fn, 0);
+    g->pool = NULL;
     LLVMPositionBuilderAtEnd(g->b, LLVMAppendBasicBlockInContext(g->ctx, fn, "entry"));
     return fn;
 }
@@ -145,8 +146,9 @@ static void backward(cg *g)
 
 static void build_step(cg *g)
 {
-    LLVMTypeRef params[5] = {g->ptr, g->ptr, g->ptr, g->f32, g->i32};
-    begin_function(g, LRC_SYM_STEP, g->f32, params, 5, 3);
+    LLVMTypeRef params[6] = {g->ptr, g->ptr, g->ptr, g->f32, g->i32, g->ptr};
+    begin_function(g, LRC_SYM_STEP, g->f32, params, 6, 3);
+    g->pool = LLVMGetParam(g->fn, 5);
     LLVMValueRef y = LLVMGetParam(g->fn, 2);
     g->x = LLVMGetParam(g->fn, 1);
     g->t = LLVMGetParam(g->fn, 4);
@@ -158,12 +160,13 @@ static void build_step(cg *g)
     LLVMBuildRet(g->b, loss);
 }
 
-/* lrc_grad(mem, x, y, t) -> loss: lrc_step without the update (the
+/* lrc_grad(mem, x, y, t, pool) -> loss: lrc_step without the update (the
  * gradient block holds the batch's mean gradient). */
 static void build_grad(cg *g)
 {
-    LLVMTypeRef params[4] = {g->ptr, g->ptr, g->ptr, g->i32};
-    begin_function(g, LRC_SYM_GRAD, g->f32, params, 4, 3);
+    LLVMTypeRef params[5] = {g->ptr, g->ptr, g->ptr, g->i32, g->ptr};
+    begin_function(g, LRC_SYM_GRAD, g->f32, params, 5, 3);
+    g->pool = LLVMGetParam(g->fn, 4);
     LLVMValueRef y = LLVMGetParam(g->fn, 2);
     g->x = LLVMGetParam(g->fn, 1);
     g->t = LLVMGetParam(g->fn, 3);
@@ -174,11 +177,12 @@ static void build_grad(cg *g)
     LLVMBuildRet(g->b, loss);
 }
 
-/* lrc_update(mem, rate, t): lrc_step's optimizer update from the gradient block. */
+/* lrc_update(mem, rate, t, pool): lrc_step's optimizer update from the gradient block. */
 static void build_update(cg *g)
 {
-    LLVMTypeRef params[3] = {g->ptr, g->f32, g->i32};
-    begin_function(g, LRC_SYM_UPDATE, g->void_t, params, 3, 1);
+    LLVMTypeRef params[4] = {g->ptr, g->f32, g->i32, g->ptr};
+    begin_function(g, LRC_SYM_UPDATE, g->void_t, params, 4, 1);
+    g->pool = LLVMGetParam(g->fn, 3);
     g->x = NULL;
     g->t = LLVMGetParam(g->fn, 2);
     g->train = 1;
@@ -188,8 +192,9 @@ static void build_update(cg *g)
 
 static void build_eval(cg *g)
 {
-    LLVMTypeRef params[3] = {g->ptr, g->ptr, g->ptr};
-    begin_function(g, LRC_SYM_EVAL, g->f32, params, 3, 3);
+    LLVMTypeRef params[4] = {g->ptr, g->ptr, g->ptr, g->ptr};
+    begin_function(g, LRC_SYM_EVAL, g->f32, params, 4, 3);
+    g->pool = LLVMGetParam(g->fn, 3);
     LLVMValueRef y = LLVMGetParam(g->fn, 2);
     g->x = LLVMGetParam(g->fn, 1);
     g->t = NULL;

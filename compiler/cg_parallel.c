@@ -1,16 +1,20 @@
-/* cg_parallel.c — splits a large matrix product over the two cores: the
- * rows of its output go to an internal function `lrc_part(mem, x, part)`
- * of their own, half each, which the generated code runs through the
- * runtime's lrc_rt_parallel (runtime/rt_parallel.c; registered with the
- * JIT, linked into standalone binaries). Below the threshold the rows are
- * emitted in line. The split never crosses a sum, so results are the same
- * whatever runs the parts (threads, or one after the other).
+/* cg_parallel.c — spreads a large matrix product over the pool's threads:
+ * its output rows are cut into chunks (about CHUNKS of them, a multiple of
+ * every row tile), an internal function `lrc_part(mem, x, part)` emits
+ * chunk `part`, and the generated code hands it to the runtime's
+ * lrc_rt_parallel (runtime/rt_parallel.c; registered with the JIT, linked
+ * into standalone binaries), whose threads take chunks in turn until none
+ * is left — so a thread the machine is busy with elsewhere holds back at
+ * most the chunk it took. Below the threshold the rows are emitted in line.
+ * A chunk never crosses a sum, so results are the same whatever runs the
+ * chunks (threads, or one after the other).
  */
 #include "cg_internal.h"
 
 #include <stdlib.h>
 
-enum { PARTS = 2, ROW_ALIGN = 8 };
+/* ROW_ALIGN: every row tile of cg_gemm.c (8, 6, 4, 3 rows) divides it. */
+enum { CHUNKS = 8, ROW_ALIGN = 24 };
 
 /* Below this many FLOPs the split does not pay on the shared 2-core
  * machine (bench/README.md: fashion_mlp's 33-103 MFLOP products were 20%
@@ -35,29 +39,32 @@ static LLVMValueRef parallel_decl(cg *g)
     LLVMValueRef fn = LLVMGetNamedFunction(g->mod, "lrc_rt_parallel");
     if (fn)
         return fn;
-    LLVMTypeRef params[4] = {LLVMPointerType(part_type(g), 0), g->ptr, g->ptr, g->i64};
-    return LLVMAddFunction(g->mod, "lrc_rt_parallel", LLVMFunctionType(g->void_t, params, 4, 0));
+    LLVMTypeRef params[5] = {g->ptr, LLVMPointerType(part_type(g), 0), g->ptr, g->ptr, g->i64};
+    return LLVMAddFunction(g->mod, "lrc_rt_parallel", LLVMFunctionType(g->void_t, params, 5, 0));
 }
 
-/* body for [lo, hi) in a block of its own that returns. */
-static LLVMBasicBlockRef part_block(cg *g, cg_rows_fn body, const void *arg, int64_t lo, int64_t hi)
+/* body over `count` rows from base, in a block of its own that returns. */
+static LLVMBasicBlockRef part_block(cg *g, cg_rows_fn body, const void *arg, LLVMValueRef base, int64_t count)
 {
     LLVMBasicBlockRef bb = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "part");
     LLVMPositionBuilderAtEnd(g->b, bb);
-    body(g, arg, lo, hi);
+    if (!base) /* the chunk's first row, from the part number */
+        base = LLVMBuildNSWMul(g->b, LLVMGetParam(g->fn, 2), cg_i64(g, count), "");
+    body(g, arg, base, count);
     LLVMBuildRetVoid(g->b);
     return bb;
 }
 
 void cg_parallel_rows(cg *g, int64_t n, double flops, cg_rows_fn body, const void *arg)
 {
-    int64_t half = (n / PARTS + ROW_ALIGN - 1) / ROW_ALIGN * ROW_ALIGN;
-    if (flops < min_flops() || half <= 0 || half >= n) {
-        body(g, arg, 0, n);
+    int64_t chunk = ((n + CHUNKS - 1) / CHUNKS + ROW_ALIGN - 1) / ROW_ALIGN * ROW_ALIGN;
+    if (!g->pool || flops < min_flops() || chunk >= n) {
+        body(g, arg, cg_i64(g, 0), n);
         return;
     }
+    int64_t parts = (n + chunk - 1) / chunk, last = parts - 1, tail = n - last * chunk;
     /* the caller's state, restored after the part function is built */
-    LLVMValueRef fn = g->fn, mem = g->mem, x = g->x;
+    LLVMValueRef fn = g->fn, mem = g->mem, x = g->x, pool = g->pool;
     LLVMBasicBlockRef at = LLVMGetInsertBlock(g->b);
 
     LLVMValueRef part = LLVMAddFunction(g->mod, "lrc_part", part_type(g));
@@ -65,18 +72,25 @@ void cg_parallel_rows(cg *g, int64_t n, double flops, cg_rows_fn body, const voi
     g->fn = part;
     g->mem = LLVMGetParam(part, 0);
     g->x = LLVMGetParam(part, 1);
+    g->pool = NULL; /* parts do not split further */
     LLVMBasicBlockRef entry = LLVMAppendBasicBlockInContext(g->ctx, part, "entry");
-    LLVMBasicBlockRef first = part_block(g, body, arg, 0, half);
-    LLVMBasicBlockRef second = part_block(g, body, arg, half, n);
+    LLVMBasicBlockRef whole = part_block(g, body, arg, NULL, chunk);
     LLVMPositionBuilderAtEnd(g->b, entry);
-    LLVMValueRef is0 = LLVMBuildICmp(g->b, LLVMIntEQ, LLVMGetParam(part, 2), cg_i64(g, 0), "");
-    LLVMBuildCondBr(g->b, is0, first, second);
+    if (tail == chunk)
+        LLVMBuildBr(g->b, whole);
+    else { /* the last chunk is shorter */
+        LLVMBasicBlockRef end = part_block(g, body, arg, cg_i64(g, last * chunk), tail);
+        LLVMPositionBuilderAtEnd(g->b, entry);
+        LLVMValueRef is_last = LLVMBuildICmp(g->b, LLVMIntEQ, LLVMGetParam(part, 2), cg_i64(g, last), "");
+        LLVMBuildCondBr(g->b, is_last, end, whole);
+    }
 
     g->fn = fn;
     g->mem = mem;
     g->x = x;
+    g->pool = pool;
     LLVMPositionBuilderAtEnd(g->b, at);
     LLVMValueRef rt = parallel_decl(g);
-    LLVMValueRef args[4] = {part, mem, x ? x : LLVMConstNull(g->ptr), cg_i64(g, PARTS)};
-    LLVMBuildCall2(g->b, LLVMGlobalGetValueType(rt), rt, args, 4, "");
+    LLVMValueRef args[5] = {pool, part, mem, x ? x : LLVMConstNull(g->ptr), cg_i64(g, parts)};
+    LLVMBuildCall2(g->b, LLVMGlobalGetValueType(rt), rt, args, 5, "");
 }

@@ -13,7 +13,7 @@
 
 #include <stdint.h>
 
-#define LRC_ABI_VERSION 1
+#define LRC_ABI_VERSION 2
 
 /* Symbol names of the generated functions. */
 #define LRC_SYM_INIT "lrc_init"
@@ -33,16 +33,21 @@
  * optimizer moments <- 0. */
 typedef void (*lrc_init_fn)(float *mem, uint64_t seed);
 
+/* The runtime's thread pool (runtime/rt_parallel.c), opaque to the
+ * generated code: the step, eval, grad and update functions take it as
+ * their last argument and hand it to lrc_rt_parallel. NULL: one thread. */
+typedef struct lrc_rt_pool lrc_rt_pool;
+
 /* lrc_step: one fused training step on a batch.
  *   x: [batch][x_floats] inputs, y: [batch][y_floats] targets (a class index
  *   stored as a float for cross-entropy), rate: learning rate of this update,
  *   t: 1-based update count (Adam's bias correction).
  * Forward, loss (mean over the batch), backward and optimizer update.
  * Returns the loss measured BEFORE the update. */
-typedef float (*lrc_step_fn)(float *mem, const float *x, const float *y, float rate, int32_t t);
+typedef float (*lrc_step_fn)(float *mem, const float *x, const float *y, float rate, int32_t t, lrc_rt_pool *pool);
 
 /* lrc_eval: forward and loss only; parameters are not changed. */
-typedef float (*lrc_eval_fn)(float *mem, const float *x, const float *y);
+typedef float (*lrc_eval_fn)(float *mem, const float *x, const float *y, lrc_rt_pool *pool);
 
 /* lrc_step split in two, for data-parallel steps (runtime/rt_mpi.h):
  * lrc_grad: forward, loss and backward; the gradient of parameter i (mean
@@ -51,8 +56,8 @@ typedef float (*lrc_eval_fn)(float *mem, const float *x, const float *y);
  * lrc_update: the optimizer update (clipping, weight decay, moments) from
  *   whatever the gradient block holds, e.g. the mean over every rank.
  * lrc_grad then lrc_update on the same batch is lrc_step. */
-typedef float (*lrc_grad_fn)(float *mem, const float *x, const float *y, int32_t t);
-typedef void (*lrc_update_fn)(float *mem, float rate, int32_t t);
+typedef float (*lrc_grad_fn)(float *mem, const float *x, const float *y, int32_t t, lrc_rt_pool *pool);
+typedef void (*lrc_update_fn)(float *mem, float rate, int32_t t, lrc_rt_pool *pool);
 
 /* A compiled model as the runtime sees it. */
 typedef struct lrc_model {
@@ -78,11 +83,12 @@ typedef struct lrc_model {
  * the same (seed, stream) always gives the same numbers. */
 void lrc_rt_fill_uniform(float *dst, int64_t n, float bound, uint64_t seed, uint64_t stream);
 
-/* Runs fn(mem, x, p) for p in [0, parts) (parts <= 16), part 0 on the
- * caller's thread and each other part on a thread of its own, and returns
- * when all are done (rt_parallel.c). The generated code splits its large
- * matrix products this way; each part writes disjoint outputs. */
+/* Runs fn(mem, x, p) for p in [0, parts): part 0 on the caller's thread,
+ * the others on the pool's workers (on the caller's thread when the pool is
+ * NULL or has too few), and returns when all are done (rt_parallel.c).
+ * The generated code splits its large matrix products this way; each part
+ * writes disjoint outputs, so the result does not depend on who ran what. */
 typedef void (*lrc_part_fn)(float *mem, const float *x, int64_t part);
-void lrc_rt_parallel(lrc_part_fn fn, float *mem, const float *x, int64_t parts);
+void lrc_rt_parallel(lrc_rt_pool *pool, lrc_part_fn fn, float *mem, const float *x, int64_t parts);
 
 #endif

@@ -12,7 +12,8 @@
 /* Under mpirun the rates go round the ranks (rate g on rank g % size) and
  * rank 0 gathers the rows; data-parallel, every rank takes part in each. */
 int rt_grid_run_mpi(const rt_mpi *mpi, const lrc_model *m, const rt_sweep *sw, const rt_dataset *d,
-                    const rt_heldout *val, const volatile sig_atomic_t *interrupt, rt_grid_row *rows, rt_err *err)
+                    const rt_heldout *val, int threads, const volatile sig_atomic_t *interrupt, rt_grid_row *rows,
+                    rt_err *err)
 {
     int spread = mpi && mpi->active && mpi->size > 1 && !sw->data_parallel;
     int first = spread ? mpi->rank : 0, stride = spread ? mpi->size : 1;
@@ -23,7 +24,7 @@ int rt_grid_run_mpi(const rt_mpi *mpi, const lrc_model *m, const rt_sweep *sw, c
         c.stop.n = 0;
         c.nmethods = 0;
         rt_result r;
-        int rc = rt_range_test_dp(m, &c, d, val, sw->data_parallel ? mpi : NULL, interrupt, NULL, &r, err);
+        int rc = rt_range_test_dp(m, &c, d, val, sw->data_parallel ? mpi : NULL, threads, interrupt, NULL, &r, err);
         if (rc != RT_OK)
             return rc;
         rows[g] = (rt_grid_row){.rate = sw->grid_rates[g], .steps = r.n, .seconds = r.seconds,

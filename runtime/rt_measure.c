@@ -40,13 +40,14 @@ int rt_measure(const rt_experiment *x, const lrc_model *m, const rt_dataset *dat
         ms->has_val = 1;
     }
     ms->nres = sw->seeds > 1 ? sw->seeds : 1;
-    ms->threads = o->threads > 0 ? o->threads : cores();
+    ms->cores = o->threads > 0 ? o->threads : cores();
+    ms->threads = ms->cores;
     if (ms->threads > ms->nres)
         ms->threads = (int)ms->nres;
     ms->res = calloc((size_t)ms->nres, sizeof *ms->res);
     if (!ms->res)
         return rt_errf(err, RT_FAILED, "out of memory for %lld seeds", (long long)ms->nres);
-    rc = rt_run_seeds_mpi(o->mpi, m, sw, rt_measured_train(ms, data), ms->has_val ? &ms->val : NULL, ms->nres, ms->threads,
+    rc = rt_run_seeds_mpi(o->mpi, m, sw, rt_measured_train(ms, data), ms->has_val ? &ms->val : NULL, ms->nres, ms->cores,
                       o->interrupt, progress, ms->res, err);
     if (rc != RT_OK) {
         free(ms->res);

@@ -16,7 +16,8 @@ typedef struct rt_measured {
     int has_val;
     rt_result *res;                /* one per seed; res[0] is the sweep's own seed */
     int64_t nres;
-    int threads;
+    int threads;                   /* seeds run at once */
+    int cores;                     /* threads the run may use: --threads, or the machine's cores */
     rt_seed_stat stats[RT_SUG_COUNT];
     rt_band band;                  /* nres > 1 */
     int interrupted;

@@ -38,8 +38,9 @@ void rt_heldout_free(rt_heldout *h);
 /* ---- seeds (rt_seeds.c) ------------------------------------------------------ */
 
 /* Runs `n` independent range tests, test i on seed sw->seed + i, on up to
- * `threads` threads (each its own memory; the compiled step is reentrant).
- * res[i] does not depend on the thread count. With one thread the tests
+ * `threads` threads (each its own memory; the compiled step is reentrant);
+ * threads the seeds leave free go to each test's step (its large products
+ * split over them). res[i] does not depend on the thread count. With one thread the tests
  * run on the caller's thread with `progress`. mpi NULL (or no mpirun): all
  * in this process. Under mpirun (runtime/rt_mpi.h), seeds: test i runs on
  * rank i % size and rank 0 gathers every result, so res[0..n) on rank 0 is what one process computes; other ranks hold only
@@ -126,9 +127,10 @@ typedef struct rt_grid_row {
  * an interrupt ends one early). rows: [sw->ngrid]. mpi NULL (or no
  * mpirun): all in this process; under mpirun rate g runs on rank g % size
  * and rank 0 gathers the rows; data-parallel: every rank takes part in
- * every rate. */
+ * every rate. Each run's step uses up to `threads` threads. */
 int rt_grid_run_mpi(const struct rt_mpi *mpi, const lrc_model *m, const rt_sweep *sw, const rt_dataset *d,
-                    const rt_heldout *val, const volatile sig_atomic_t *interrupt, rt_grid_row *rows, rt_err *err);
+                    const rt_heldout *val, int threads, const volatile sig_atomic_t *interrupt, rt_grid_row *rows,
+                    rt_err *err);
 /* grid.csv, grid.json and (when `term` is not NULL) the table, beside the
  * range test `r` that took `r->seconds`. */
 int rt_grid_write(const char *dir, const rt_sweep *sw, const rt_grid_row *rows, const rt_result *r,

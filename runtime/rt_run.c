@@ -65,7 +65,8 @@ static int run_grid(const char *dir, const rt_experiment *x, const lrc_model *m,
                     const rt_measured *ms, const rt_run_opts *o, rt_err *err)
 {
     rt_grid_row rows[RT_GRID_MAX];
-    int rc = rt_grid_run_mpi(o->mpi, m, &x->sweep, train, ms->has_val ? &ms->val : NULL, o->interrupt, rows, err);
+    int rc = rt_grid_run_mpi(o->mpi, m, &x->sweep, train, ms->has_val ? &ms->val : NULL, ms->cores, o->interrupt,
+                             rows, err);
     if (rc == 0 && dir)   /* NULL: a rank other than 0 */
         rc = rt_grid_write(dir, &x->sweep, rows, &ms->res[0], o->quiet ? NULL : stdout, err);
     return rc;

@@ -18,6 +18,7 @@ typedef struct seed_pool {
     const rt_heldout *val;
     const rt_mpi *dp;               /* data-parallel: every test over all ranks */
     int64_t first, stride;          /* tests first, first+stride, ... (seeds over MPI ranks) */
+    int step_threads;               /* each test's step splits its products over these (0: decide) */
     const volatile sig_atomic_t *interrupt;
     rt_result *res;
     int *rc;
@@ -30,7 +31,7 @@ static void run_one(seed_pool *p, int64_t i, FILE *progress)
 {
     rt_sweep sw = *p->sw;
     sw.seed = p->sw->seed + (uint64_t)i;
-    p->rc[i] = rt_range_test_dp(p->m, &sw, p->d, p->val, p->dp, p->interrupt, progress, &p->res[i],
+    p->rc[i] = rt_range_test_dp(p->m, &sw, p->d, p->val, p->dp, p->step_threads, p->interrupt, progress, &p->res[i],
                                 &p->errs[i]);
 }
 
@@ -57,9 +58,11 @@ static int run_strided(seed_pool p, int threads, FILE *progress, rt_err *err)
         return rt_errf(err, RT_FAILED, "out of memory for %lld seeds", (long long)n);
     }
     atomic_init(&p.next, 0);
-    int started = 0;
+    int started = 0, all = threads > 0 ? threads : 1;
     if (threads > mine)
         threads = (int)mine;
+    if (p.step_threads == 0) /* unless the caller chose: what the seeds leave free */
+        p.step_threads = threads > 1 ? all / threads : all;
     for (int t = 0; threads > 1 && t < threads; t++)
         if (pthread_create(&tid[started], NULL, worker, &p) == 0)
             started++;
@@ -92,6 +95,7 @@ int rt_run_seeds_mpi(const rt_mpi *mpi, const lrc_model *m, const rt_sweep *sw, 
                    .first = 0, .stride = 1};
     if (sw->data_parallel) {   /* the ranks share each step: one test at a time, on this thread */
         p.dp = mpi;
+        p.step_threads = threads;
         return run_strided(p, 1, progress, err);
     }
     if (!mpi || !mpi->active || mpi->size == 1)

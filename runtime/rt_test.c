@@ -5,6 +5,7 @@
 #include "rt_test.h"
 #include "rt_mem.h"
 #include "rt_mpi.h"
+#include "rt_parallel.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@ typedef struct run_buffers {
     float *comm;        /* data-parallel: gradient + loss + interrupt flag, then every rank's */
     rt_batcher batcher;
     int batcher_ready;
+    lrc_rt_pool *pool;  /* the step's threads (NULL: this thread alone) */
 } run_buffers;
 
 static double now_seconds(void)
@@ -35,6 +37,7 @@ static void free_buffers(run_buffers *b)
     free(b->x);
     free(b->y);
     free(b->comm);
+    rt_pool_stop(b->pool);
 }
 
 static int check_shapes(const lrc_model *m, const rt_sweep *sw, const rt_dataset *d, rt_err *err)
@@ -53,7 +56,7 @@ static int check_shapes(const lrc_model *m, const rt_sweep *sw, const rt_dataset
 
 /* Data-parallel: x/y hold the global batch (ranks x the model's batch). */
 static int alloc_buffers(const lrc_model *m, const rt_sweep *sw, const rt_dataset *d, const rt_mpi *dp,
-                         run_buffers *b, rt_err *err)
+                         int threads, run_buffers *b, rt_err *err)
 {
     int64_t yf = m->y_floats > 1 ? m->y_floats : 1, ranks = dp ? dp->size : 1, batch = m->batch * ranks;
     b->mem = rt_mem_floats((size_t)m->mem_floats, 1);
@@ -61,7 +64,7 @@ static int alloc_buffers(const lrc_model *m, const rt_sweep *sw, const rt_datase
     b->y = rt_mem_floats((size_t)(batch * yf), 1);
     if (dp)
         b->comm = rt_mem_floats((size_t)((ranks + 1) * (m->param_floats + 2)), 1);
-    if (!b->mem || !b->x || !b->y || (dp && !b->comm))
+    if (!b->mem || !b->x || !b->y || (dp && !b->comm) || rt_pool_start(threads, &b->pool) != 0)
         return rt_errf(err, RT_FAILED, "out of memory for the model (%lld floats)",
                        (long long)m->mem_floats);
     int rc = rt_batcher_init(&b->batcher, d, batch, sw->shuffle, sw->seed, err);
@@ -132,12 +135,12 @@ static void check_end(const rt_sweep *sw, const rt_point *p, double best, rt_res
 }
 
 /* The mean loss of the model on the held-out batches (parameters unchanged). */
-static double heldout_loss(const lrc_model *m, float *mem, const rt_heldout *val)
+static double heldout_loss(const lrc_model *m, float *mem, const rt_heldout *val, lrc_rt_pool *pool)
 {
     int64_t yf = m->y_floats > 1 ? m->y_floats : 1;
     double sum = 0.0;
     for (int64_t k = 0; k < val->batches; k++)
-        sum += m->eval(mem, val->x + k * m->batch * m->x_floats, val->y + k * m->batch * yf);
+        sum += m->eval(mem, val->x + k * m->batch * m->x_floats, val->y + k * m->batch * yf, pool);
     return sum / (double)val->batches;
 }
 
@@ -149,7 +152,7 @@ static int dp_step(const lrc_model *m, const rt_mpi *dp, run_buffers *b, float r
 {
     int64_t yf = m->y_floats > 1 ? m->y_floats : 1, p = m->param_floats;
     float *g = b->mem + p;
-    float l = m->grad(b->mem, b->x + dp->rank * m->batch * m->x_floats, b->y + dp->rank * m->batch * yf, t);
+    float l = m->grad(b->mem, b->x + dp->rank * m->batch * m->x_floats, b->y + dp->rank * m->batch * yf, t, b->pool);
     memcpy(b->comm, g, (size_t)p * sizeof *g);
     b->comm[p] = l;
     b->comm[p + 1] = interrupt && *interrupt ? 1.0f : 0.0f;
@@ -157,7 +160,7 @@ static int dp_step(const lrc_model *m, const rt_mpi *dp, run_buffers *b, float r
     if (rc != RT_OK)
         return rc;
     memcpy(g, b->comm, (size_t)p * sizeof *g);
-    m->update(b->mem, rate, t);
+    m->update(b->mem, rate, t, b->pool);
     *loss = b->comm[p];
     *stop = b->comm[p + 1] > 0.0f;
     return RT_OK;
@@ -185,11 +188,11 @@ static int run_steps(const lrc_model *m, const rt_sweep *sw, run_buffers *b, con
             if (rc != RT_OK)
                 return rc;
         } else
-            p.loss = m->step(b->mem, b->x, b->y, (float)p.rate, (int32_t)(s + 1));
+            p.loss = m->step(b->mem, b->x, b->y, (float)p.rate, (int32_t)(s + 1), b->pool);
         double t1 = now_seconds();
         r->step_seconds += t1 - t0;
         if (val) {
-            p.loss = heldout_loss(m, b->mem, val);
+            p.loss = heldout_loss(m, b->mem, val, b->pool);
             r->eval_seconds += now_seconds() - t1;
         }
         p.smooth = rt_smoother_push(&sm, p.loss);
@@ -239,11 +242,11 @@ int rt_range_test_heldout(const lrc_model *m, const rt_sweep *sw, const rt_datas
                           const rt_heldout *val, const volatile sig_atomic_t *interrupt,
                           FILE *progress, rt_result *out, rt_err *err)
 {
-    return rt_range_test_dp(m, sw, d, val, NULL, interrupt, progress, out, err);
+    return rt_range_test_dp(m, sw, d, val, NULL, 1, interrupt, progress, out, err);
 }
 
 int rt_range_test_dp(const lrc_model *m, const rt_sweep *sw, const rt_dataset *d, const rt_heldout *val,
-                     const rt_mpi *dp, const volatile sig_atomic_t *interrupt, FILE *progress,
+                     const rt_mpi *dp, int threads, const volatile sig_atomic_t *interrupt, FILE *progress,
                      rt_result *out, rt_err *err)
 {
     memset(out, 0, sizeof *out);
@@ -261,7 +264,7 @@ int rt_range_test_dp(const lrc_model *m, const rt_sweep *sw, const rt_dataset *d
     if (rc != RT_OK)
         return rc;
     run_buffers b = {0};
-    rc = alloc_buffers(m, sw, d, dp, &b, err);
+    rc = alloc_buffers(m, sw, d, dp, threads, &b, err);
     if (rc == RT_OK) {
         m->init(b.mem, sw->seed);
         if (m->init_params)

@@ -69,10 +69,12 @@ int rt_range_test_heldout(const lrc_model *m, const rt_sweep *sw, const rt_datas
  * the data is drawn in; rank r takes rows [r*B/K, (r+1)*B/K) of it, runs
  * lrc_grad, the ranks average gradient and loss (rt_mpi_mean), and every
  * rank runs lrc_update. Every rank gets the same curve. No held-out
- * measure (val must be NULL). */
+ * measure (val must be NULL). `threads` (1 in the two calls above) is how
+ * many threads the step may split its large products over (rt_parallel.h);
+ * the curve is the same whatever it is. */
 struct rt_mpi;
 int rt_range_test_dp(const lrc_model *m, const rt_sweep *sw, const rt_dataset *d, const rt_heldout *val,
-                     const struct rt_mpi *dp, const volatile sig_atomic_t *interrupt, FILE *progress,
+                     const struct rt_mpi *dp, int threads, const volatile sig_atomic_t *interrupt, FILE *progress,
                      rt_result *out, rt_err *err);
 
 void rt_result_free(rt_result *r);

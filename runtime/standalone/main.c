@@ -26,8 +26,8 @@
 extern const char lrc_config_text[];
 extern const int64_t lrc_config_size;
 void lrc_init(float *mem, uint64_t seed);
-float lrc_step(float *mem, const float *x, const float *y, float rate, int32_t t);
-float lrc_eval(float *mem, const float *x, const float *y);
+float lrc_step(float *mem, const float *x, const float *y, float rate, int32_t t, lrc_rt_pool *pool);
+float lrc_eval(float *mem, const float *x, const float *y, lrc_rt_pool *pool);
 
 enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_BAD = 2 };
 #define MAX_STEPS 10000000   /* as the checker allows */

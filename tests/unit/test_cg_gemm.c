@@ -4,12 +4,16 @@
  * columns (row tiles of 4-8, vectors of 8 or 16 floats, dot-product tiles
  * of 4x4).
  *
+ * The last shape is large enough for the blocked reductions (NN_KC,
+ * NT_KC and NT_NB in cg_gemm.c), with a partial block of each.
+ *
  * For each shape, a dense network in -> hidden relu -> out (cross-entropy,
  * SGD with momentum) runs 3 steps in the generated code and in the C
  * reference (tests/ref/ref_mlp.c): losses, parameters and lrc_eval must
  * agree within a relative 1e-4. Then the same network compiled with every
- * product split over two threads (LRC_PARALLEL_FLOPS=0) must give the
- * same mem bit for bit: results do not depend on the thread count.
+ * product cut into chunks of rows (LRC_PARALLEL_FLOPS=0), run on a pool of two
+ * threads and on one, must give the same mem bit for bit: results do not
+ * depend on the thread count.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,6 +26,7 @@
 #include <string.h>
 #include "jit.h"
 #include "ref_mlp.h"
+#include "rt_parallel.h"
 #include "rt_rng.h"
 
 enum { STEPS = 3 };
@@ -59,8 +64,11 @@ static void make_batch(const plan *p, int64_t classes, float *x, float *y, uint6
 
 /* Compiles p and runs init + STEPS steps into a new mem; returns it. The
  * losses go to `loss`. */
-static float *run_generated(const plan *p, int64_t classes, float *loss, float *eval)
+static float *run_generated(const plan *p, int64_t classes, int threads, float *loss, float *eval)
 {
+    lrc_rt_pool *pool = NULL;
+    assert_int_equal(rt_pool_start(threads, &pool), 0);
+    assert_int_equal(rt_pool_threads(pool), threads);
     lrc_model m;
     jit_info info;
     char *msg = NULL;
@@ -73,9 +81,10 @@ static float *run_generated(const plan *p, int64_t classes, float *loss, float *
     m.init(mem, 7);
     for (int t = 1; t <= STEPS; t++) {
         make_batch(p, classes, x, y, (uint64_t)t);
-        loss[t - 1] = m.step(mem, x, y, 0.05f, t);
+        loss[t - 1] = m.step(mem, x, y, 0.05f, t, pool);
     }
-    *eval = m.eval(mem, x, y);
+    *eval = m.eval(mem, x, y, pool);
+    rt_pool_stop(pool);
     free(x);
     free(y);
     jit_free(j);
@@ -88,7 +97,7 @@ static void check_shape(const shape *s)
     plan p = make_plan(s, l);
     float loss[STEPS], eval;
     unsetenv("LRC_PARALLEL_FLOPS");
-    float *gen = run_generated(&p, s->out, loss, &eval);
+    float *gen = run_generated(&p, s->out, 1, loss, &eval);
 
     float *ref = aligned_alloc(64, (size_t)p.mem_floats * sizeof(float));
     float *x = malloc((size_t)(p.batch * p.in) * sizeof(float)), *y = malloc((size_t)p.batch * sizeof(float));
@@ -102,14 +111,18 @@ static void check_shape(const shape *s)
         close_enough(gen[k], ref[k], "parameter", k);
     close_enough(eval, ref_eval(&p, ref, x, y), "eval", 0);
 
-    float loss2[STEPS], eval2;
+    /* every product split in two: on a pool of two threads, and both parts
+     * on this thread */
     setenv("LRC_PARALLEL_FLOPS", "0", 1);
-    float *split = run_generated(&p, s->out, loss2, &eval2);
+    for (int threads = 2; threads >= 1; threads--) {
+        float loss2[STEPS], eval2;
+        float *split = run_generated(&p, s->out, threads, loss2, &eval2);
+        assert_memory_equal(loss, loss2, sizeof loss);
+        assert_memory_equal(&eval, &eval2, sizeof eval);
+        assert_memory_equal(gen, split, (size_t)p.n_params * 2 * sizeof(float)); /* parameters and gradients */
+        free(split);
+    }
     unsetenv("LRC_PARALLEL_FLOPS");
-    assert_memory_equal(loss, loss2, sizeof loss);
-    assert_memory_equal(&eval, &eval2, sizeof eval);
-    assert_memory_equal(gen, split, (size_t)p.n_params * 2 * sizeof(float)); /* parameters and gradients */
-    free(split);
     free(gen);
     free(ref);
     free(x);
@@ -118,6 +131,9 @@ static void check_shape(const shape *s)
 
 static const shape shapes[] = {
     {1, 3, 17, 2}, {3, 17, 33, 3}, {17, 33, 1, 2}, {33, 130, 17, 10}, {130, 33, 130, 17}, {130, 1, 3, 33},
+    /* blocked reductions: x W over in = 400 (3 blocks of 128 and 16), dz W^T
+     * of the second layer over 500 (256 and 244) in column blocks of 128 */
+    {9, 400, 600, 500},
 };
 
 #define SHAPE_TEST(k) \
@@ -128,12 +144,14 @@ SHAPE_TEST(2)
 SHAPE_TEST(3)
 SHAPE_TEST(4)
 SHAPE_TEST(5)
+SHAPE_TEST(6)
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_shape_0), cmocka_unit_test(test_shape_1), cmocka_unit_test(test_shape_2),
         cmocka_unit_test(test_shape_3), cmocka_unit_test(test_shape_4), cmocka_unit_test(test_shape_5),
+        cmocka_unit_test(test_shape_6),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

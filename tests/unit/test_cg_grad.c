@@ -93,9 +93,9 @@ static void check_tensor(net *n, const float *x, const float *y, int64_t off, in
     for (int64_t k = off; k < off + count; k++) {
         float saved = n->mem[k];
         n->mem[k] = saved + FD_STEP;
-        double up = n->m.eval(n->mem, x, y);
+        double up = n->m.eval(n->mem, x, y, NULL);
         n->mem[k] = saved - FD_STEP;
-        double down = n->m.eval(n->mem, x, y);
+        double down = n->m.eval(n->mem, x, y, NULL);
         n->mem[k] = saved;
         double fd = (up - down) / (2.0 * FD_STEP), g = n->mem[n->p.grads + k];
         if (fabs(g - fd) > FD_ABS + FD_REL * fabs(fd))
@@ -110,8 +110,8 @@ static void check_gradients(plan_act act, plan_loss loss)
     float x[BATCH * IN], y[BATCH * 2];
     n.m.init(n.mem, 42);
     make_batch(&n.p, x, y, 5);
-    float before = n.m.eval(n.mem, x, y);
-    float l = n.m.step(n.mem, x, y, 0.0f, 1);
+    float before = n.m.eval(n.mem, x, y, NULL);
+    float l = n.m.step(n.mem, x, y, 0.0f, 1, NULL);
     assert_float_equal(l, before, 0.0f); /* step returns the pre-update loss */
     assert_away_from_kinks(&n);
     for (int k = 0; k < n.p.nlayers; k++) {
@@ -158,7 +158,7 @@ static void test_cross_entropy_value(void **s)
     x[2 * IN] = 100.0f;         /* sample 2: logits (100, 0, 0), label 2: no overflow */
     /* sample 3: logits (0, 0, 0), label 0 */
     double expect = (log(2 + exp(1.0)) - 1 + log(2 + exp(2.0)) - 2 + (100 + log(1 + 2 * exp(-100.0))) + log(3.0)) / 4;
-    assert_float_equal(n.m.eval(n.mem, x, y), expect, 1e-5 * expect);
+    assert_float_equal(n.m.eval(n.mem, x, y, NULL), expect, 1e-5 * expect);
     net_free(&n);
 }
 
@@ -173,7 +173,7 @@ static void test_mse_value(void **s)
     x[0] = 3.0f;   /* (3, 0) vs (1, 0): 4 */
     x[IN + 1] = 2; /* (0, 2) vs (0, 0): 4 */
     /* (0, 0) vs (0, 0): 0;  (0, 0) vs (0.5, -0.5): 0.5 */
-    assert_float_equal(n.m.eval(n.mem, x, y), (4 + 4 + 0.5) / 8.0, 1e-6);
+    assert_float_equal(n.m.eval(n.mem, x, y, NULL), (4 + 4 + 0.5) / 8.0, 1e-6);
     net_free(&n);
 }
 
@@ -186,8 +186,8 @@ static void test_nan_propagates(void **s)
     n.m.init(n.mem, 1);
     make_batch(&n.p, x, y, 3);
     x[2] = NAN;
-    assert_true(isnan(n.m.step(n.mem, x, y, 0.1f, 1)));
-    assert_true(isnan(n.m.eval(n.mem, x, y)));
+    assert_true(isnan(n.m.step(n.mem, x, y, 0.1f, 1, NULL)));
+    assert_true(isnan(n.m.eval(n.mem, x, y, NULL)));
     net_free(&n);
 }
 

@@ -145,7 +145,7 @@ static void check_gradients(net *n, uint64_t seed)
     const plan *p = &n->p;
     n->m.init(n->mem, seed);
     make_batch(n, seed + 1);
-    n->m.step(n->mem, n->x, n->y, 0.0f, 3);
+    n->m.step(n->mem, n->x, n->y, 0.0f, 3, NULL);
     float *grads = malloc((size_t)p->n_params * sizeof(float));
     assert_non_null(grads);
     memcpy(grads, n->mem + p->grads, (size_t)p->n_params * sizeof(float));
@@ -159,9 +159,9 @@ static void check_gradients(net *n, uint64_t seed)
                 continue;
             float saved = n->mem[k];
             n->mem[k] = saved + FD_STEP;
-            double up = n->m.step(n->mem, n->x, n->y, 0.0f, 3);
+            double up = n->m.step(n->mem, n->x, n->y, 0.0f, 3, NULL);
             n->mem[k] = saved - FD_STEP;
-            double down = n->m.step(n->mem, n->x, n->y, 0.0f, 3);
+            double down = n->m.step(n->mem, n->x, n->y, 0.0f, 3, NULL);
             n->mem[k] = saved;
             double fd = (up - down) / (2.0 * FD_STEP), g = grads[k];
             if (fabs(g - fd) > FD_ABS + FD_REL * fabs(fd))
@@ -192,7 +192,7 @@ static void compare_with_reference(net *n, float rate)
     assert_memory_equal(n->mem, n->ref, bytes);
     for (int t = 1; t <= STEPS; t++) {
         make_batch(n, (uint64_t)(100 + t));
-        float lg = n->m.step(n->mem, n->x, n->y, rate, t), lr = ref_step(p, n->ref, n->x, n->y, rate, t);
+        float lg = n->m.step(n->mem, n->x, n->y, rate, t, NULL), lr = ref_step(p, n->ref, n->x, n->y, rate, t);
         close_enough(lg, lr, "loss at step", t);
     }
     for (int64_t k = 0; k < p->n_params; k++)
@@ -203,7 +203,7 @@ static void compare_with_reference(net *n, float rate)
                 close_enough(n->mem[p->layers[i].run_mean + c], n->ref[p->layers[i].run_mean + c], "running mean", c);
                 close_enough(n->mem[p->layers[i].run_var + c], n->ref[p->layers[i].run_var + c], "running var", c);
             }
-    close_enough(n->m.eval(n->mem, n->x, n->y), ref_eval(p, n->ref, n->x, n->y), "eval", 0);
+    close_enough(n->m.eval(n->mem, n->x, n->y, NULL), ref_eval(p, n->ref, n->x, n->y), "eval", 0);
     float *start = aligned_alloc(64, bytes);
     assert_non_null(start);
     ref_init(p, start, 77);
@@ -281,7 +281,7 @@ static void test_maxpool_ties(void **s)
     }
     memcpy(n.ref, n.mem, (size_t)n.p.mem_floats * sizeof(float));
     make_batch(&n, 9);
-    n.m.step(n.mem, n.x, n.y, 0.0f, 1);
+    n.m.step(n.mem, n.x, n.y, 0.0f, 1, NULL);
     ref_step(&n.p, n.ref, n.x, n.y, 0.0f, 1);
     int64_t nonzero = 0;
     for (int64_t k = 0; k < BATCH * conv->out; k++) {
@@ -321,7 +321,7 @@ static void test_batchnorm_eval_mode(void **s)
               PLAN_LOSS_CROSS_ENTROPY, SGD);
     n.m.init(n.mem, 4);
     make_batch(&n, 4);
-    float train = n.m.step(n.mem, n.x, n.y, 0.0f, 1);
+    float train = n.m.step(n.mem, n.x, n.y, 0.0f, 1, NULL);
     const plan_layer *bn = &n.l[1], *d = &n.l[0];
     for (int64_t c = 0; c < 4; c++) {
         double mean = 0, var = 0;
@@ -333,7 +333,7 @@ static void test_batchnorm_eval_mode(void **s)
         assert_float_equal(n.mem[bn->run_var + c], 0.9 + 0.1 * var, 1e-5);
     }
     memcpy(n.ref, n.mem, (size_t)n.p.mem_floats * sizeof(float));
-    float ev = n.m.eval(n.mem, n.x, n.y);
+    float ev = n.m.eval(n.mem, n.x, n.y, NULL);
     assert_true(fabs(ev - train) > 1e-4);
     close_enough(ev, ref_eval(&n.p, n.ref, n.x, n.y), "eval", 0);
     net_free(&n);
@@ -363,7 +363,7 @@ static void test_dropout_mask(void **s)
     memset(n.y, 0, BATCH * sizeof(float));
     float *first = malloc(BATCH * UNITS * sizeof(float));
     assert_non_null(first);
-    n.m.step(n.mem, n.x, n.y, 0.0f, 5);
+    n.m.step(n.mem, n.x, n.y, 0.0f, 5, NULL);
     memcpy(first, n.mem + d->z, BATCH * UNITS * sizeof(float));
     int64_t dropped = 0;
     for (int64_t k = 0; k < BATCH * UNITS; k++) {
@@ -371,14 +371,14 @@ static void test_dropout_mask(void **s)
         dropped += first[k] == 0.0f;
     }
     assert_in_range(dropped, BATCH * UNITS * 0.25 * 0.8, BATCH * UNITS * 0.25 * 1.2);
-    n.m.step(n.mem, n.x, n.y, 0.0f, 5);
+    n.m.step(n.mem, n.x, n.y, 0.0f, 5, NULL);
     assert_memory_equal(first, n.mem + d->z, BATCH * UNITS * sizeof(float));
-    n.m.step(n.mem, n.x, n.y, 0.0f, 6);
+    n.m.step(n.mem, n.x, n.y, 0.0f, 6, NULL);
     assert_memory_not_equal(first, n.mem + d->z, BATCH * UNITS * sizeof(float));
     n.m.init(n.mem, 12);
-    n.m.step(n.mem, n.x, n.y, 0.0f, 5);
+    n.m.step(n.mem, n.x, n.y, 0.0f, 5, NULL);
     assert_memory_not_equal(first, n.mem + d->z, BATCH * UNITS * sizeof(float));
-    n.m.eval(n.mem, n.x, n.y);
+    n.m.eval(n.mem, n.x, n.y, NULL);
     for (int64_t k = 0; k < BATCH * UNITS; k++)
         assert_float_equal(n.mem[d->z + k], 1.0f, 0.0f);
     free(first);
@@ -430,10 +430,10 @@ static void test_cross_entropy_distribution(void **s)
         for (int64_t b = 0; b < BATCH; b++)
             for (int64_t o = 0; o < 4; o++)
                 h.y[b * 4 + o] = o == (int64_t)n.y[b] ? 1.0f : 0.0f;
-        float ln = n.m.eval(n.mem, n.x, n.y), lh = h.m.eval(h.mem, h.x, h.y);
+        float ln = n.m.eval(n.mem, n.x, n.y, NULL), lh = h.m.eval(h.mem, h.x, h.y, NULL);
         assert_memory_equal(&ln, &lh, sizeof ln);
-        ln = n.m.step(n.mem, n.x, n.y, 0.1f, t);
-        lh = h.m.step(h.mem, h.x, h.y, 0.1f, t);
+        ln = n.m.step(n.mem, n.x, n.y, 0.1f, t, NULL);
+        lh = h.m.step(h.mem, h.x, h.y, 0.1f, t, NULL);
         assert_memory_equal(&ln, &lh, sizeof ln);
     }
     assert_memory_equal(n.mem, h.mem, (size_t)n.p.n_params * sizeof(float));
@@ -456,7 +456,7 @@ static void test_loss_values(void **s)
         n.m.init(n.mem, 1);
         n.mem[n.l[0].w] = 1.0f;
         float x[BATCH] = {3, -0.2f, 0.5f, -2}, y[BATCH] = {1, 0, 0.5f, 1};
-        assert_float_equal(n.m.eval(n.mem, x, y), cases[i].want, 1e-6);
+        assert_float_equal(n.m.eval(n.mem, x, y, NULL), cases[i].want, 1e-6);
         net_free(&n);
     }
     /* bce on logits: stable at +-100, where a naive log(sigmoid) overflows */
@@ -466,7 +466,7 @@ static void test_loss_values(void **s)
     n.mem[n.l[0].w] = 1.0f;
     float x[BATCH] = {100, -100, 0, 2}, y[BATCH] = {0, 1, 1, 1};
     double want = (100 + 100 + log(2.0) + log1p(exp(-2.0))) / 4;
-    assert_float_equal(n.m.eval(n.mem, x, y), want, 1e-5 * want);
+    assert_float_equal(n.m.eval(n.mem, x, y, NULL), want, 1e-5 * want);
     net_free(&n);
 }
 
@@ -511,7 +511,7 @@ static void test_clip_norm(void **s)
     n.m.init(n.mem, 2);
     memcpy(n.ref, n.mem, (size_t)n.p.n_params * sizeof(float));
     make_batch(&n, 2);
-    n.m.step(n.mem, n.x, n.y, 1.0f, 1);
+    n.m.step(n.mem, n.x, n.y, 1.0f, 1, NULL);
     double sq = 0;
     for (int64_t k = 0; k < n.p.n_params; k++)
         sq += pow(n.mem[k] - n.ref[k], 2);
@@ -532,7 +532,7 @@ static void test_lr_mult(void **s)
     n.m.init(n.mem, 3);
     memcpy(n.ref, n.mem, (size_t)n.p.mem_floats * sizeof(float));
     make_batch(&n, 3);
-    n.m.step(n.mem, n.x, n.y, 0.5f, 1);
+    n.m.step(n.mem, n.x, n.y, 0.5f, 1, NULL);
     for (int64_t k = 0; k < 6 * 9; k++) {
         double moved = n.mem[n.l[0].w + k] - n.ref[n.l[0].w + k], g = n.mem[n.p.grads + n.l[0].w + k];
         assert_float_equal(moved, -0.5 * 0.25 * g, 1e-6);

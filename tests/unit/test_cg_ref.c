@@ -84,12 +84,12 @@ static void compare_with_reference(const config *c)
     float x[BATCH * IN], y[BATCH * MAX_OUT];
     for (int t = 1; t <= STEPS; t++) {
         make_batch(&p, x, y, (uint64_t)t);
-        float lg = m.step(gen, x, y, c->rate, t), lr = ref_step(&p, ref, x, y, c->rate, t);
+        float lg = m.step(gen, x, y, c->rate, t, NULL), lr = ref_step(&p, ref, x, y, c->rate, t);
         close_enough(lg, lr, "loss at step", t);
     }
     for (int64_t k = 0; k < p.n_params; k++)
         close_enough(gen[k], ref[k], "parameter", k);
-    close_enough(m.eval(gen, x, y), ref_eval(&p, ref, x, y), "eval", 0);
+    close_enough(m.eval(gen, x, y, NULL), ref_eval(&p, ref, x, y), "eval", 0);
     /* The run must have moved the parameters, or the comparison is empty. */
     float *start = aligned_alloc(64, bytes);
     assert_non_null(start);

@@ -38,28 +38,32 @@ static float lin_loss_and_update(float *mem, const float *x, const float *y, flo
     return loss;
 }
 
-static float lin_step(float *mem, const float *x, const float *y, float rate, int32_t t)
+static float lin_step(float *mem, const float *x, const float *y, float rate, int32_t t, lrc_rt_pool *pool)
 {
+    (void)pool;
     assert_int_equal((int)mem[1] + 1, t);   /* t is the 1-based update count */
     return lin_loss_and_update(mem, x, y, rate, 4);
 }
 
-static float lin_eval(float *mem, const float *x, const float *y)
+static float lin_eval(float *mem, const float *x, const float *y, lrc_rt_pool *pool)
 {
+    (void)pool;
     (void)mem, (void)x, (void)y;
     return 0;
 }
 
 /* The same model, but the loss is NaN at step 30 (t = 31). */
-static float nan_step(float *mem, const float *x, const float *y, float rate, int32_t t)
+static float nan_step(float *mem, const float *x, const float *y, float rate, int32_t t, lrc_rt_pool *pool)
 {
+    (void)pool;
     float loss = lin_loss_and_update(mem, x, y, rate * 1e-3f, 4);
     return t == 31 ? NAN : loss;
 }
 
 /* The same model, raising the interrupt flag after g_interrupt_after steps. */
-static float interrupting_step(float *mem, const float *x, const float *y, float rate, int32_t t)
+static float interrupting_step(float *mem, const float *x, const float *y, float rate, int32_t t, lrc_rt_pool *pool)
 {
+    (void)pool;
     if (t == g_interrupt_after)
         g_interrupt = 1;
     return lin_loss_and_update(mem, x, y, rate * 1e-3f, 4);
