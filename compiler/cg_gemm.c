@@ -125,6 +125,22 @@ static LLVMValueRef carried(cg *g, LLVMTypeRef t, LLVMValueRef init, LLVMBasicBl
 
 static LLVMValueRef add_i(cg *g, LLVMValueRef a, int64_t k) { return LLVMBuildNSWAdd(g->b, a, cg_i64(g, k), ""); }
 
+/* A reduction over k cut into blocks of at most about `max`, all kc long
+ * but the last: the first block, then a loop over [kc, loop_end), then
+ * [loop_end, k) when the last block is shorter. One block when k is
+ * within 1.5 `max`. */
+typedef struct reduction {
+    int64_t kc, loop_end;
+} reduction;
+
+static reduction cut_reduction(int64_t k, int64_t max)
+{
+    if (k <= max + max / 2)
+        return (reduction){.kc = k, .loop_end = k};
+    int64_t blocks = (k + max - 1) / max, kc = (k + blocks - 1) / blocks;
+    return (reduction){.kc = kc, .loop_end = k / kc * kc};
+}
+
 /* ---- NN: vectors along j ---------------------------------------------------- */
 
 /* One tile: rows i0..i0+mr, vectors j0 + c*w for c < nv, the last one
@@ -220,19 +236,15 @@ enum { NN_KC = 128 };
 void cg_gemm_nn_rows(cg *g, const cg_gemm *m, LLVMValueRef base, int64_t count)
 {
     vec v = host_vec(g);
-    if (m->k <= NN_KC + NN_KC / 2) {
-        nn_block(g, &v, m, base, count, cg_i64(g, 0), m->k, 0);
-        return;
-    }
-    int64_t blocks = m->k / NN_KC, tail = m->k - blocks * NN_KC;
-    nn_block(g, &v, m, base, count, cg_i64(g, 0), NN_KC, 0);
-    if (blocks > 1) {
-        cg_loop pc = cg_for(g, NN_KC, blocks * NN_KC, NN_KC, "gkb");
-        nn_block(g, &v, m, base, count, pc.iv, NN_KC, 1);
+    reduction r = cut_reduction(m->k, NN_KC);
+    nn_block(g, &v, m, base, count, cg_i64(g, 0), r.kc, 0);
+    if (r.loop_end > r.kc) {
+        cg_loop pc = cg_for(g, r.kc, r.loop_end, r.kc, "gkb");
+        nn_block(g, &v, m, base, count, pc.iv, r.kc, 1);
         cg_end(g, &pc);
     }
-    if (tail > 0)
-        nn_block(g, &v, m, base, count, cg_i64(g, blocks * NN_KC), tail, 1);
+    if (r.loop_end < m->k)
+        nn_block(g, &v, m, base, count, cg_i64(g, r.loop_end), m->k - r.loop_end, 1);
 }
 
 /* ---- NT: dot products, vectors along p ---------------------------------------- */
@@ -352,13 +364,13 @@ void cg_gemm_nt_rows(cg *g, const cg_gemm *m, LLVMValueRef base, int64_t count)
         nt_block(g, &v, m, base, count, cg_i64(g, 0), m->k, m->n, 0);
         return;
     }
-    int64_t kc = m->k <= NT_KC + NT_KC / 2 ? m->k : NT_KC, blocks = m->k / kc, tail = m->k - blocks * kc;
-    nt_block(g, &v, m, base, count, cg_i64(g, 0), kc, NT_NB, 0);
-    if (blocks > 1) {
-        cg_loop pc = cg_for(g, kc, blocks * kc, kc, "gkb");
-        nt_block(g, &v, m, base, count, pc.iv, kc, NT_NB, 1);
+    reduction r = cut_reduction(m->k, NT_KC);
+    nt_block(g, &v, m, base, count, cg_i64(g, 0), r.kc, NT_NB, 0);
+    if (r.loop_end > r.kc) {
+        cg_loop pc = cg_for(g, r.kc, r.loop_end, r.kc, "gkb");
+        nt_block(g, &v, m, base, count, pc.iv, r.kc, NT_NB, 1);
         cg_end(g, &pc);
     }
-    if (tail > 0)
-        nt_block(g, &v, m, base, count, cg_i64(g, blocks * kc), tail, NT_NB, 1);
+    if (r.loop_end < m->k)
+        nt_block(g, &v, m, base, count, cg_i64(g, r.loop_end), m->k - r.loop_end, NT_NB, 1);
 }

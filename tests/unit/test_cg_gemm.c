@@ -131,9 +131,10 @@ static void check_shape(const shape *s)
 
 static const shape shapes[] = {
     {1, 3, 17, 2}, {3, 17, 33, 3}, {17, 33, 1, 2}, {33, 130, 17, 10}, {130, 33, 130, 17}, {130, 1, 3, 33},
-    /* blocked reductions: x W over in = 400 (3 blocks of 128 and 16), dz W^T
-     * of the second layer over 500 (256 and 244) in column blocks of 128 */
-    {9, 400, 600, 500},
+    /* blocked reductions: x W over in = 401 (blocks of 101, 101, 101, 98),
+     * dz W^T of the second layer over 777 (195 x 3, 192) in column blocks
+     * of 128 (4 and a partial 88) */
+    {9, 401, 600, 777},
 };
 
 #define SHAPE_TEST(k) \
