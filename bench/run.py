@@ -12,7 +12,9 @@ the run must hold (parameters, gradients, moments, activations, data).
 The PyTorch side is rebuilt from the resolved settings lrc writes into
 report.json (data, layers, batch, optimizer, schedule), so both run the
 same experiment. lrc's time is the whole range-test loop (batching, step,
-smoothing, stop rules); PyTorch's is the same loop after 5 warm-up steps,
+smoothing, stop rules: report.json's measure.loop_seconds_per_step, so
+without compiling, loading and allocating, which come before the first
+step); PyTorch's is the same loop after 5 warm-up steps,
 best of 1 and 2 threads. Medians over --reps runs; the machine is shared,
 so ratios, not absolute times, are the claim.
 """
@@ -232,7 +234,7 @@ def main():
             continue
         reps, peak = run_lrc(a.lrc, lrf, a.reps)
         s = reps[0]["settings"]
-        sps = statistics.median(r["steps"] / r["provenance"]["run_seconds"] for r in reps)
+        sps = statistics.median(1 / r["measure"]["loop_seconds_per_step"] for r in reps)
         compile_ms = 1000 * statistics.median(r["provenance"]["compile_seconds"] for r in reps)
         macs, _ = macs_and_weights(s)
         gflops = 6 * int(s["dataset.batch"]) * macs * sps / 1e9

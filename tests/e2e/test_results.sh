@@ -64,6 +64,7 @@ m = json.load(open(sys.argv[1]))["measure"]
 assert m["loss"] == "validation" and m["validation_batches"] == 4, m
 assert m["train_samples"] + m["held_out_samples"] == 1797 and m["held_out_samples"] == 359, m
 assert m["validation_seconds_per_step"] > 0 and m["step_seconds_per_step"] > 0, m
+assert m["loop_seconds_per_step"] >= m["step_seconds_per_step"] + m["validation_seconds_per_step"], m
 PY
 expect_code 2 "validation without split" run --set sweep.measure=validation --out "$tmp/val2"
 expect_grep "measure validation needs held-out data" "$tmp/err" "validation without split: message"
