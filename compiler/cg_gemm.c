@@ -12,6 +12,9 @@
  *   cg_gemm_nt_rows   C(i, j) = sum_p a[i*a_m + p] b[j*ldb + p]   (dZ W^T)
  *                tile: mr x nr dot products, vectors along p, each
  *                accumulator summed by a fixed shuffle tree at the end.
+ *                Every row tile reads all of B, so it is for a B that
+ *                stays in L2 (cg_dense.c transposes a larger W and uses
+ *                the nn kernel).
  *
  * Each emits rows [base, base + count) of C, base a run-time value
  * (cg_parallel.c hands out chunks of rows to threads). Every sum runs in one fixed order, so results do not depend on
@@ -249,22 +252,19 @@ void cg_gemm_nn_rows(cg *g, const cg_gemm *m, LLVMValueRef base, int64_t count)
 
 /* ---- NT: dot products, vectors along p ---------------------------------------- */
 
-/* One tile of mr x nr dot products starting at (i0, j0), over p in
- * [p0, p0 + kc); the sums are stored in C, or added to it (`add`, a later
- * block of the reduction). */
-static void nt_tile(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef i0, LLVMValueRef j0, LLVMValueRef p0,
-                    int64_t kc, int add, int mr, int nr)
+/* One tile of mr x nr dot products starting at (i0, j0). */
+static void nt_tile(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef i0, LLVMValueRef j0, int mr, int nr)
 {
     LLVMValueRef acc[NT_MR][NT_NR], sum[NT_MR][NT_NR];
     LLVMValueRef arow[NT_MR], brow[NT_NR];
     for (int r = 0; r < mr; r++) {
-        arow[r] = cg_idx(g, add_i(g, i0, r), m->a_m, p0);
+        arow[r] = cg_idx(g, add_i(g, i0, r), m->a_m, NULL);
         for (int c = 0; c < nr; c++)
             sum[r][c] = LLVMConstNull(v->t);
     }
     for (int c = 0; c < nr; c++)
-        brow[c] = cg_idx(g, add_i(g, j0, c), m->ldb, p0);
-    int64_t full = kc / v->w * v->w;
+        brow[c] = cg_idx(g, add_i(g, j0, c), m->ldb, NULL);
+    int64_t full = m->k / v->w * v->w;
     if (full > 0) {
         LLVMBasicBlockRef pre = LLVMGetInsertBlock(g->b);
         cg_loop p = cg_for(g, 0, full, v->w, "gp");
@@ -287,8 +287,8 @@ static void nt_tile(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef i0, LLVM
                 sum[r][c] = next[r][c];
             }
     }
-    if (full < kc) { /* the last partial vector, masked */
-        int lanes = (int)(kc - full);
+    if (full < m->k) { /* the last partial vector, masked */
+        int lanes = (int)(m->k - full);
         LLVMValueRef av[NT_MR];
         for (int r = 0; r < mr; r++)
             av[r] = vload(g, v, cg_at(g, m->a, add_i(g, arow[r], full)), lanes);
@@ -299,78 +299,31 @@ static void nt_tile(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef i0, LLVM
         }
     }
     for (int r = 0; r < mr; r++)
-        for (int c = 0; c < nr; c++) {
-            LLVMValueRef cp = cg_at(g, m->c, cg_idx(g, add_i(g, i0, r), m->ldc, add_i(g, j0, c)));
-            LLVMValueRef s = hsum(g, v, sum[r][c]);
-            cg_store(g, add ? LLVMBuildFAdd(g->b, cg_load(g, cp), s, "") : s, cp);
-        }
+        for (int c = 0; c < nr; c++)
+            cg_store(g, hsum(g, v, sum[r][c]), cg_at(g, m->c, cg_idx(g, add_i(g, i0, r), m->ldc, add_i(g, j0, c))));
 }
 
-/* Columns [j_begin, j_begin + n) of rows i0..i0+mr, in tiles of NT_NR. */
-static void nt_cols(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef i0, LLVMValueRef j_begin, int64_t n,
-                    LLVMValueRef p0, int64_t kc, int add, int mr)
+static void nt_cols(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef i0, int mr)
 {
-    int64_t full = n / NT_NR * NT_NR;
+    int64_t full = m->n / NT_NR * NT_NR;
     if (full > 0) {
         cg_loop j = cg_for(g, 0, full, NT_NR, "gj");
-        nt_tile(g, v, m, i0, LLVMBuildNSWAdd(g->b, j_begin, j.iv, ""), p0, kc, add, mr, NT_NR);
+        nt_tile(g, v, m, i0, j.iv, mr, NT_NR);
         cg_end(g, &j);
     }
-    if (full < n)
-        nt_tile(g, v, m, i0, add_i(g, j_begin, full), p0, kc, add, mr, (int)(n - full));
-}
-
-/* Rows [base, base + count) x columns [j_begin, j_begin + n). */
-static void nt_rows(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef base, int64_t count, LLVMValueRef j_begin,
-                    int64_t n, LLVMValueRef p0, int64_t kc, int add)
-{
-    int64_t full = count / NT_MR * NT_MR;
-    if (full > 0) {
-        cg_loop i = cg_for(g, 0, full, NT_MR, "gi");
-        nt_cols(g, v, m, LLVMBuildNSWAdd(g->b, base, i.iv, ""), j_begin, n, p0, kc, add, NT_MR);
-        cg_end(g, &i);
-    }
-    if (full < count)
-        nt_cols(g, v, m, add_i(g, base, full), j_begin, n, p0, kc, add, (int)(count - full));
-}
-
-/* Every column block of the rows, over p in [p0, p0 + kc). */
-static void nt_block(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef base, int64_t count, LLVMValueRef p0,
-                     int64_t kc, int64_t nb, int add)
-{
-    int64_t full = m->n / nb * nb;
-    if (full > 0) {
-        cg_loop jb = cg_for(g, 0, full, nb, "gjb");
-        nt_rows(g, v, m, base, count, jb.iv, nb, p0, kc, add);
-        cg_end(g, &jb);
-    }
     if (full < m->n)
-        nt_rows(g, v, m, base, count, cg_i64(g, full), m->n - full, p0, kc, add);
+        nt_tile(g, v, m, i0, cg_i64(g, full), mr, (int)(m->n - full));
 }
-
-/* When B (n rows of k floats) outgrows L2, the columns go in blocks whose
- * rows of B (NT_NB of them, a block of the reduction NT_KC long: 128 KB)
- * stay in L2 while every row tile of A passes by, and the reduction in
- * blocks of NT_KC so that a tile's rows of A (4 x NT_KC floats) stay in
- * L1. Sums then run block by block: each dot product is the sum of its
- * blocks' partial sums in block order — a fixed order, so the result does
- * not depend on how rows are split, but it is not the unblocked one. */
-enum { NT_KC = 256, NT_NB = 128, NT_L2_FLOATS = 256 * 1024 };
 
 void cg_gemm_nt_rows(cg *g, const cg_gemm *m, LLVMValueRef base, int64_t count)
 {
     vec v = host_vec(g);
-    if (m->n * m->k <= NT_L2_FLOATS) {
-        nt_block(g, &v, m, base, count, cg_i64(g, 0), m->k, m->n, 0);
-        return;
+    int64_t full = count / NT_MR * NT_MR;
+    if (full > 0) {
+        cg_loop i = cg_for(g, 0, full, NT_MR, "gi");
+        nt_cols(g, &v, m, LLVMBuildNSWAdd(g->b, base, i.iv, ""), NT_MR);
+        cg_end(g, &i);
     }
-    reduction r = cut_reduction(m->k, NT_KC);
-    nt_block(g, &v, m, base, count, cg_i64(g, 0), r.kc, NT_NB, 0);
-    if (r.loop_end > r.kc) {
-        cg_loop pc = cg_for(g, r.kc, r.loop_end, r.kc, "gkb");
-        nt_block(g, &v, m, base, count, pc.iv, r.kc, NT_NB, 1);
-        cg_end(g, &pc);
-    }
-    if (r.loop_end < m->k)
-        nt_block(g, &v, m, base, count, cg_i64(g, r.loop_end), m->k - r.loop_end, NT_NB, 1);
+    if (full < count)
+        nt_cols(g, &v, m, add_i(g, base, full), (int)(count - full));
 }

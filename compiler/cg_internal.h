@@ -87,6 +87,8 @@ typedef struct cg_mm {
     int64_t w, b;           /* mem offsets of W [in][out] and bias [out] */
     int64_t z, dz;          /* [rows][out] */
     int64_t dx;             /* [rows][in], or -1 */
+    int64_t wt;             /* where dx's product reads W^T [out][in] from, copied
+                               first (plan_dx_transposed), or -1: dot products on W */
 } cg_mm;
 /* z = x . W + bias */
 void cg_mm_forward(cg *g, const cg_mm *m);

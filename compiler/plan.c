@@ -39,6 +39,13 @@ static int64_t layer_weights(const plan_layer *l)
     return l->kind == PLAN_DENSE ? l->in * l->out : l->k * l->k * l->ish.c * l->osh.c;
 }
 
+int plan_dx_transposed(const plan *p, const plan_layer *l)
+{
+    int64_t rows = l->kind == PLAN_CONV2D ? p->batch * l->osh.h * l->osh.w : p->batch;
+    return (l->kind == PLAN_DENSE || l->kind == PLAN_CONV2D) && l->dx >= 0 &&
+           layer_weights(l) >= PLAN_WT_MIN_FLOATS && rows >= PLAN_WT_MIN_ROWS;
+}
+
 int64_t plan_layer_macs(const plan_layer *l)
 {
     switch (l->kind) {
@@ -172,6 +179,11 @@ void plan_layout(plan *p)
         dropout |= p->layers[i].kind == PLAN_DROPOUT;
     p->seed = dropout ? reserve(&cursor, 2) : -1;
     p->scratch = p->opt.clip_norm > 0 ? reserve(&cursor, PLAN_ALIGN) : -1;
+    int64_t wt = 0;
+    for (int i = 0; i < p->nlayers; i++)
+        if (plan_dx_transposed(p, &p->layers[i]) && layer_weights(&p->layers[i]) > wt)
+            wt = layer_weights(&p->layers[i]);
+    p->wt = wt > 0 ? reserve(&cursor, wt) : -1;
     p->mem_floats = align_up(cursor);
 }
 

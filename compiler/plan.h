@@ -101,6 +101,9 @@ typedef struct plan {
     int64_t act_begin;                     /* first activation float */
     int64_t seed;                          /* 2 floats: the init seed's bits (dropout), or -1 */
     int64_t scratch;                       /* 16 floats of scratch (global norm), or -1 */
+    int64_t wt;                            /* W^T of the largest layer whose dx product
+                                              reads a transposed copy (plan_dx_transposed),
+                                              or -1 */
     int64_t mem_floats;                    /* total size of mem */
     int split_step;                        /* also generate lrc_grad and lrc_update
                                               (data-parallel runs only: they double
@@ -112,6 +115,15 @@ void plan_layout(plan *p);
 
 /* Trainable parameters of one layer. */
 int64_t plan_layer_params(const plan_layer *l);
+/* Whether the layer's input gradient dx = dz W^T is computed from a copy of
+ * W transposed into p->wt (compiler/cg_dense.c): a DENSE or CONV2D layer
+ * with a dx, a W of PLAN_WT_MIN_FLOATS and more (it would not stay in a
+ * core's L2 cache while dot products run over it) and PLAN_WT_MIN_ROWS
+ * rows of dz and more (the dot products would read W once per 4 rows: the
+ * copy saves more than it costs). */
+#define PLAN_WT_MIN_FLOATS (256 * 1024)
+#define PLAN_WT_MIN_ROWS 64
+int plan_dx_transposed(const plan *p, const plan_layer *l);
 /* Multiply-adds of one sample's forward pass through the layer. */
 int64_t plan_layer_macs(const plan_layer *l);
 /* The layer's rate multiplier (lr_mult, or 1 when unset). */

@@ -4,8 +4,9 @@
  * columns (row tiles of 4-8, vectors of 8 or 16 floats, dot-product tiles
  * of 4x4).
  *
- * The last shape is large enough for the blocked reductions (NN_KC,
- * NT_KC and NT_NB in cg_gemm.c), with a partial block of each.
+ * The last shape is large enough for the blocked reductions (NN_KC in
+ * cg_gemm.c), with a shorter last block, and for dx through a transposed
+ * copy of W (cg_dense.c).
  *
  * For each shape, a dense network in -> hidden relu -> out (cross-entropy,
  * SGD with momentum) runs 3 steps in the generated code and in the C
@@ -33,6 +34,7 @@ enum { STEPS = 3 };
 
 typedef struct shape {
     int64_t batch, in, hidden, out;
+    int transposed; /* the second layer's dx goes through W^T (plan_dx_transposed) */
 } shape;
 
 static void close_enough(double got, double want, const char *what, int64_t k)
@@ -96,6 +98,7 @@ static void check_shape(const shape *s)
     plan_layer l[2];
     plan p = make_plan(s, l);
     float loss[STEPS], eval;
+    assert_int_equal(p.wt >= 0, s->transposed);
     unsetenv("LRC_PARALLEL_FLOPS");
     float *gen = run_generated(&p, s->out, 1, loss, &eval);
 
@@ -130,11 +133,12 @@ static void check_shape(const shape *s)
 }
 
 static const shape shapes[] = {
-    {1, 3, 17, 2}, {3, 17, 33, 3}, {17, 33, 1, 2}, {33, 130, 17, 10}, {130, 33, 130, 17}, {130, 1, 3, 33},
-    /* blocked reductions: x W over in = 401 (blocks of 101, 101, 101, 98),
-     * dz W^T of the second layer over 777 (195 x 3, 192) in column blocks
-     * of 128 (4 and a partial 88) */
-    {9, 401, 600, 777},
+    {1, 3, 17, 2, 0}, {3, 17, 33, 3, 0}, {17, 33, 1, 2, 0}, {33, 130, 17, 10, 0}, {130, 33, 130, 17, 0}, {130, 1, 3, 33, 0},
+    /* blocked reductions: x W over in = 401 (blocks of 101, 101, 101, 98);
+     * the second layer's W (600 x 777 floats) is large enough for dz W^T
+     * through a transposed copy (plan_dx_transposed), whose reduction over
+     * 777 runs in 7 blocks of 111 */
+    {65, 401, 600, 777, 1},
 };
 
 #define SHAPE_TEST(k) \
