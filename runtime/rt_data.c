@@ -1,7 +1,8 @@
 /* rt_data.c — loading a data set and cutting it into batches.
  *
- * rt_data_load dispatches to the CSV, IDX or synthetic loader, then keeps
- * the first `limit` samples, multiplies the features by `scale`, optionally
+ * rt_data_load dispatches to the CSV, IDX, NPY or synthetic loader (the file
+ * loaders stop at `limit` themselves), then keeps the first `limit` samples
+ * of a generator's, multiplies the features by `scale`, optionally
  * standardizes each feature and works out the number of classes. The
  * batcher walks a Fisher–Yates permutation drawn from (seed,
  * RT_STREAM_SHUFFLE), redrawn at every epoch; a batch that runs past the
@@ -88,7 +89,8 @@ static int load_source(const rt_data_spec *spec, rt_dataset *out, rt_err *err)
     return rt_errf(err, RT_BAD_INPUT, "data: unknown source kind %d", (int)spec->kind);
 }
 
-/* Keeps the first `limit` samples and returns the memory of the rest. */
+/* Keeps the first `limit` samples and returns the memory of the rest (only
+ * the generators make more: the file loaders read no further than limit). */
 static void apply_limit(rt_dataset *d, int64_t limit)
 {
     if (limit == 0 || limit >= d->n)

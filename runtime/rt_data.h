@@ -41,7 +41,8 @@ typedef struct rt_data_spec {
     int64_t classes;         /* synthetic: number of classes */
     int64_t features;        /* synthetic (blobs): dimensions */
     double noise;            /* synthetic: noise level */
-    int64_t limit;           /* keep only the first `limit` samples; 0 = all */
+    int64_t limit;           /* keep only the first `limit` samples; 0 = all. The file
+                                loaders read and allocate no more than those */
     double scale;            /* multiply every feature (1 = unchanged) */
     int standardize;         /* then per-feature zero mean, unit variance */
     uint64_t seed;           /* synthetic generators draw from (seed, RT_STREAM_SYNTH) */

@@ -6,7 +6,10 @@
  * ignored. Column `label_col` (-1: the last) is the target, every other
  * column a feature; `labels [a, b, ...]` (label_cols) or `targets N` (the
  * last N columns) make several target columns, stored in that order. Errors say `path:ROW:COL: ...` with ROW the 1-based
- * line of the file and COL the 1-based column number. */
+ * line of the file and COL the 1-based column number. With a `limit`,
+ * reading stops after the header and the first `limit` rows (once
+ * something other than blank space follows them), and only those rows are
+ * allocated and parsed: the rest of the file is neither held nor checked. */
 #include <ctype.h>
 #include <errno.h>
 #include <float.h>
@@ -47,15 +50,50 @@ static int64_t target_index(const csv_shape *s, int64_t col)
     return -1;
 }
 
-static int read_whole_file(const char *path, int64_t max_bytes, char **out, size_t *len, rt_err *err)
+static int is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+/* Looks through buf[*scanned, used) for the end of the first `lines` lines
+ * (`lines` > 0; *newlines counts the '\n' seen, *cut is where the last of
+ * those lines ends) and then for something that is not blank after them.
+ * Returns 1 when found: the file's first `lines` lines end at *cut and more
+ * data follows, so nothing after *cut needs to be read. */
+static int lines_done(const char *buf, size_t used, int64_t lines, size_t *scanned, int64_t *newlines,
+                      size_t *cut)
+{
+    for (size_t i = *scanned; i < used; i++) {
+        if (*newlines < lines) {
+            if (buf[i] == '\n' && ++*newlines == lines)
+                *cut = i;
+        } else if (!is_blank(buf[i])) {
+            *scanned = i;
+            return 1;
+        }
+    }
+    *scanned = used;
+    return 0;
+}
+
+/* Reads the file into one NUL-terminated buffer. With `lines` > 0 it stops
+ * as soon as the first `lines` lines are known to be followed by more data
+ * (see lines_done): *len is then the length of those lines without the
+ * '\n' that ends the last one, and *cut is set. */
+static int read_whole_file(const char *path, int64_t max_bytes, int64_t lines, char **out, size_t *len,
+                           int *cut, rt_err *err)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
         return rt_errf(err, RT_BAD_INPUT, "%s: cannot open: %s", path, strerror(errno));
-    size_t cap = 1 << 16, used = 0;
+    size_t cap = 1 << 16, used = 0, scanned = 0, cut_at = 0;
+    int64_t newlines = 0;
+    *cut = 0;
     char *buf = malloc(cap);
     while (buf) {
         used += fread(buf + used, 1, cap - used - 1, f);
+        if (lines > 0 && lines_done(buf, used, lines, &scanned, &newlines, &cut_at)) {
+            *cut = 1;
+            used = cut_at;
+            break;
+        }
         if (used < cap - 1)
             break;
         if (max_bytes > 0 && (int64_t)used > max_bytes) { /* e.g. /dev/zero, or far too big */
@@ -84,8 +122,6 @@ static int read_whole_file(const char *path, int64_t max_bytes, char **out, size
     *len = used;
     return RT_OK;
 }
-
-static int is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
 static const char *skip_spaces(const char *p, const char *end)
 {
@@ -237,6 +273,8 @@ static int parse_rows(const csv_text *t, const csv_line *first, const rt_data_sp
      * that many rather than for every line keeps a small file of many short
      * lines under a wide first row from asking for rows x columns floats. */
     int64_t rows = count_lines(first->start, t->end);
+    if (spec->limit > 0 && rows > spec->limit)
+        rows = spec->limit;
     if (rc == RT_OK) {
         int64_t fit = (int64_t)(t->end - first->start + 1) / (2 * shape.columns) + 1;
         rc = rt_data_alloc_y(out, rows < fit ? rows : fit, shape.columns - shape.nt, shape.nt, err);
@@ -257,16 +295,21 @@ int rt_data_load_csv(const rt_data_spec *spec, rt_dataset *out, rt_err *err)
 {
     csv_text t = { spec->path, NULL, NULL };
     size_t len = 0;
-    int rc = read_whole_file(spec->path, spec->max_bytes, &t.buf, &len, err);
+    int cut = 0;
+    int64_t lines = spec->limit > 0 && spec->limit < INT64_MAX - 1 ? spec->limit + (spec->header != 0) : 0;
+    int rc = read_whole_file(spec->path, spec->max_bytes, lines, &t.buf, &len, &cut, err);
     if (rc != RT_OK)
         return rc;
     t.end = t.buf + len;
-    while (t.end > t.buf && is_blank(t.end[-1]))
+    /* Blank space ends the file only where nothing follows it. */
+    while (!cut && t.end > t.buf && is_blank(t.end[-1]))
         t.end--;
-    csv_line first = t.buf < t.end ? line_at(&t, t.buf, 1) : (csv_line){ 0 };
-    if (spec->header && t.buf < t.end)
-        first = first.next < t.end ? line_at(&t, first.next, 2) : (csv_line){ 0 };
-    if (t.buf == t.end)
+    /* A cut text holds every line it ends with, even an empty last one. */
+    int has_text = t.buf < t.end || cut;
+    csv_line first = has_text ? line_at(&t, t.buf, 1) : (csv_line){ 0 };
+    if (spec->header && has_text)
+        first = first.next < t.end || cut ? line_at(&t, first.next, 2) : (csv_line){ 0 };
+    if (!has_text)
         rc = rt_errf(err, RT_BAD_INPUT, "%s: empty file: no data rows", spec->path);
     else if (!first.start)
         rc = rt_errf(err, RT_BAD_INPUT, "%s: no data rows after the header", spec->path);

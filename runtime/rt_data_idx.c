@@ -6,7 +6,11 @@
  * dimensions big-endian. Files are read through zlib, which gunzips them
  * when they start with the gzip magic and reads them as they are
  * otherwise. Both headers are checked first; the bytes then stream straight
- * into the data set's floats (pixels 0..255, labels the class numbers). */
+ * into the data set's floats (pixels 0..255, labels the class numbers).
+ * With a `limit` only the first `limit` samples are allocated and decoded:
+ * reading stops there, so a gzipped file is never inflated past them (and
+ * its tail is not checked); a plain file's size is still checked against
+ * its header. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -29,6 +33,7 @@ typedef struct idx_file {
     int ndims;
     uint32_t dims[3];
     uint64_t data_bytes;   /* the product of the dimensions */
+    uint64_t keep_bytes;   /* the bytes of the samples kept (`limit`), <= data_bytes */
     gzFile f;
 } idx_file;
 
@@ -121,34 +126,36 @@ static int open_idx(idx_file *idx, rt_err *err)
     return rc;
 }
 
-/* Streams the data after the header into dst as floats; it must be exactly
- * idx->data_bytes bytes long. */
+/* Streams the first idx->keep_bytes bytes after the header into dst as
+ * floats. When they are the whole data, it must be exactly idx->data_bytes
+ * bytes long; otherwise the rest is left unread. */
 static int read_data(idx_file *idx, float *dst, rt_err *err)
 {
     unsigned char buf[CHUNK];
     uint64_t done = 0;
     size_t got = CHUNK;
     int rc = RT_OK;
-    while (rc == RT_OK && done < idx->data_bytes && got > 0) {
-        uint64_t left = idx->data_bytes - done;
+    while (rc == RT_OK && done < idx->keep_bytes && got > 0) {
+        uint64_t left = idx->keep_bytes - done;
         rc = read_some(idx, buf, left < CHUNK ? (size_t)left : CHUNK, &got, err);
         for (size_t i = 0; i < got; i++)
             dst[done + i] = buf[i];
         done += got;
     }
-    if (rc == RT_OK && done < idx->data_bytes)
+    if (rc == RT_OK && done < idx->keep_bytes)
         return rt_errf(err, RT_BAD_INPUT, "%s: truncated: expected %llu bytes of %s data, found %llu",
                        idx->path, (unsigned long long)idx->data_bytes, idx->what,
                        (unsigned long long)done);
-    if (rc == RT_OK)
-        rc = read_some(idx, buf, 1, &got, err);
+    if (rc != RT_OK || idx->keep_bytes < idx->data_bytes)
+        return rc;
+    rc = read_some(idx, buf, 1, &got, err);
     if (rc == RT_OK && got > 0)
         return rt_errf(err, RT_BAD_INPUT, "%s: expected %llu bytes of %s data, found more after them",
                        idx->path, (unsigned long long)idx->data_bytes, idx->what);
     return rc;
 }
 
-static int read_both(idx_file *images, idx_file *labels, rt_dataset *out, rt_err *err)
+static int read_both(idx_file *images, idx_file *labels, int64_t limit, rt_dataset *out, rt_err *err)
 {
     int rc = open_idx(images, err);
     if (rc == RT_OK)
@@ -157,8 +164,13 @@ static int read_both(idx_file *images, idx_file *labels, rt_dataset *out, rt_err
         rc = rt_errf(err, RT_BAD_INPUT, "%s: holds %u labels, but %s holds %u images",
                      labels->path, (unsigned)labels->dims[0], images->path,
                      (unsigned)images->dims[0]);
+    int64_t n = images->dims[0], features = (int64_t)images->dims[1] * images->dims[2];
+    if (limit > 0 && limit < n)
+        n = limit;
+    images->keep_bytes = (uint64_t)n * (uint64_t)features;
+    labels->keep_bytes = (uint64_t)n;
     if (rc == RT_OK)
-        rc = rt_data_alloc(out, images->dims[0], (int64_t)images->dims[1] * images->dims[2], err);
+        rc = rt_data_alloc(out, n, features, err);
     if (rc == RT_OK)
         rc = read_data(images, out->x, err);
     if (rc == RT_OK)
@@ -170,9 +182,9 @@ int rt_data_load_idx(const rt_data_spec *spec, rt_dataset *out, rt_err *err)
 {
     if (!spec->labels)
         return rt_errf(err, RT_BAD_INPUT, "%s: IDX images need a labels file", spec->path);
-    idx_file images = { spec->path, "image", IDX_IMAGES_MAGIC, 3, { 0 }, 0, NULL };
-    idx_file labels = { spec->labels, "label", IDX_LABELS_MAGIC, 1, { 0 }, 0, NULL };
-    int rc = read_both(&images, &labels, out, err);
+    idx_file images = { spec->path, "image", IDX_IMAGES_MAGIC, 3, { 0 }, 0, 0, NULL };
+    idx_file labels = { spec->labels, "label", IDX_LABELS_MAGIC, 1, { 0 }, 0, 0, NULL };
+    int rc = read_both(&images, &labels, spec->limit, out, err);
     if (images.f)
         gzclose(images.f);
     if (labels.f)

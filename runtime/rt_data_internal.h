@@ -2,7 +2,9 @@
  * (not part of the runtime's public interface).
  *
  * Each loader fills a zeroed rt_dataset with n, features, x, y and source;
- * rt_data.c then applies limit, scale and standardize and derives classes.
+ * the file loaders (CSV, IDX, NPY) read and allocate only the first `limit`
+ * samples. rt_data.c then applies limit (what a generator made beyond it),
+ * scale and standardize and derives classes.
  * On failure a loader returns the rt_err code and may leave x and y
  * allocated: the caller frees them with rt_data_free. */
 #ifndef RT_DATA_INTERNAL_H

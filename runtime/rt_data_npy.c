@@ -11,7 +11,10 @@
  * and, for the header, the byte offset; a NaN or infinity names the file,
  * row and column (1-based, as in CSV) unless drop_nonfinite asks to drop
  * those rows. Nothing is allocated before the file size has been checked
- * against the shape, so a hostile header cannot ask for huge memory. */
+ * against the shape, so a hostile header cannot ask for huge memory. With a
+ * `limit`, only `limit` rows are allocated and rows are read until that
+ * many are kept (with drop_nonfinite, the first `limit` finite rows): the
+ * rest are not read, so their values are not checked. */
 #include <errno.h>
 #include <float.h>
 #include <math.h>
@@ -289,30 +292,6 @@ static float decode(const npy_arr *a, const unsigned char *b)
     return fabs(v) > FLT_MAX && isfinite(v) ? (v > 0 ? INFINITY : -INFINITY) : (float)v;
 }
 
-/* Reads the data of `a` (positioned by read_header) into out[count]. */
-static int read_data(FILE *f, const npy_arr *a, float *out, rt_err *err)
-{
-    unsigned char *buf = malloc((size_t)CHUNK * (size_t)a->size);
-    if (!buf)
-        return rt_errf(err, RT_FAILED, "%s: out of memory", a->path);
-    int rc = RT_OK;
-    if (fseek(f, a->data_off, SEEK_SET) != 0)
-        rc = rt_errf(err, RT_BAD_INPUT, "%s: cannot seek to the data: %s", a->path, strerror(errno));
-    for (int64_t done = 0; rc == RT_OK && done < a->count;) {
-        size_t want = (size_t)(a->count - done < CHUNK ? a->count - done : CHUNK);
-        if (fread(buf, (size_t)a->size, want, f) != want) {
-            rc = rt_errf(err, RT_BAD_INPUT, "%s: byte %lld: file is truncated inside the data", a->path,
-                         (long long)(a->data_off + done * a->size));
-            break;
-        }
-        for (size_t k = 0; k < want; k++)
-            out[done + (int64_t)k] = decode(a, buf + k * (size_t)a->size);
-        done += (int64_t)want;
-    }
-    free(buf);
-    return rc;
-}
-
 static int open_header(const char *path, const char *name, FILE **f, npy_arr *a, rt_err *err)
 {
     memset(a, 0, sizeof *a);
@@ -351,18 +330,19 @@ static int check_shapes(const npy_arr *x, const npy_arr *y, rt_dataset *out, int
     return RT_OK;
 }
 
-/* The first non-finite value in row i of m[n][w], or -1. */
-static int64_t nonfinite_col(const float *m, int64_t w, int64_t i)
+/* The first non-finite value of row[w], or -1. */
+static int64_t nonfinite_col(const float *row, int64_t w)
 {
     for (int64_t j = 0; j < w; j++)
-        if (!isfinite(m[i * w + j]))
+        if (!isfinite(row[j]))
             return j;
     return -1;
 }
 
-static int nonfinite_error(const npy_arr *a, const float *m, int64_t w, int64_t i, int64_t j, rt_err *err)
+/* Row i of the file, row[w], holds a non-finite value at column j. */
+static int nonfinite_error(const npy_arr *a, const float *row, int64_t w, int64_t i, int64_t j, rt_err *err)
 {
-    float v = m[i * w + j];
+    float v = row[j];
     const char *what = isnan(v) ? "nan" : v > 0 ? "inf" : "-inf";
     return rt_errf(err, RT_BAD_INPUT, "%s:%lld:%lld: %s[%lld]%s%lld%s is %s, not a finite number "
                    "(row and column 1-based; `drop_nonfinite true` drops such rows)",
@@ -371,28 +351,70 @@ static int nonfinite_error(const npy_arr *a, const float *m, int64_t w, int64_t 
                    w > 1 || a->rank > 1 ? "]" : "", what);
 }
 
-/* Fails on the first NaN/inf, or (drop) removes the rows that hold one. */
-static int handle_nonfinite(const npy_arr *xa, const npy_arr *ya, rt_dataset *d, int drop, rt_err *err)
+/* Reads `rows` rows of `w` elements of `a` into buf and decodes them into
+ * out[rows][w]; `first` is the file row of the first, for messages. */
+static int read_rows(FILE *f, const npy_arr *a, int64_t first, int64_t rows, int64_t w,
+                     unsigned char *buf, float *out, rt_err *err)
 {
-    int64_t f = d->features, t = d->targets, kept = 0;
-    for (int64_t i = 0; i < d->n; i++) {
-        int64_t jx = nonfinite_col(d->x, f, i), jy = jx < 0 ? nonfinite_col(d->y, t, i) : -1;
-        if ((jx >= 0 || jy >= 0) && !drop)
-            return jx >= 0 ? nonfinite_error(xa, d->x, f, i, jx, err) : nonfinite_error(ya, d->y, t, i, jy, err);
-        if (jx >= 0 || jy >= 0)
-            continue;
-        if (kept != i) {
-            memmove(d->x + kept * f, d->x + i * f, (size_t)f * sizeof(float));
-            memmove(d->y + kept * t, d->y + i * t, (size_t)t * sizeof(float));
-        }
-        kept++;
-    }
-    if (kept == 0)
-        return rt_errf(err, RT_BAD_INPUT, "%s: every one of the %lld rows holds a non-finite value",
-                       xa->path, (long long)d->n);
-    d->dropped = d->n - kept;
-    d->n = kept;
+    size_t count = (size_t)(rows * w);
+    if (fread(buf, (size_t)a->size, count, f) != count)
+        return rt_errf(err, RT_BAD_INPUT, "%s: byte %lld: file is truncated inside the data", a->path,
+                       (long long)(a->data_off + first * w * a->size));
+    for (size_t k = 0; k < count; k++)
+        out[k] = decode(a, buf + k * (size_t)a->size);
     return RT_OK;
+}
+
+/* Reads x's and y's rows in step into d (allocated for d->n rows) until
+ * d->n rows are kept or the file ends: a row holding a NaN/inf fails, or
+ * (drop) is dropped and the next one read in its place. Rows after the
+ * last one kept are never read. */
+static int read_data(FILE *fx, const npy_arr *xa, FILE *fy, const npy_arr *ya, rt_dataset *d, int drop,
+                     rt_err *err)
+{
+    int64_t f = d->features, t = d->targets, nfile = xa->shape[0], keep = d->n;
+    int64_t chunk = CHUNK / (f > t ? f : t) > 0 ? CHUNK / (f > t ? f : t) : 1; /* rows per read */
+    unsigned char *xbuf = malloc((size_t)(chunk * f * xa->size));
+    unsigned char *ybuf = malloc((size_t)(chunk * t * ya->size));
+    int rc = RT_OK;
+    if (!xbuf || !ybuf)
+        rc = rt_errf(err, RT_FAILED, "%s: out of memory", xa->path);
+    if (rc == RT_OK && fseek(fx, xa->data_off, SEEK_SET) != 0)
+        rc = rt_errf(err, RT_BAD_INPUT, "%s: cannot seek to the data: %s", xa->path, strerror(errno));
+    if (rc == RT_OK && fseek(fy, ya->data_off, SEEK_SET) != 0)
+        rc = rt_errf(err, RT_BAD_INPUT, "%s: cannot seek to the data: %s", ya->path, strerror(errno));
+    int64_t i = 0, kept = 0; /* rows read, rows kept */
+    while (rc == RT_OK && kept < keep && i < nfile) {
+        int64_t rows = keep - kept < chunk ? keep - kept : chunk;
+        rows = nfile - i < rows ? nfile - i : rows;
+        float *x = d->x + kept * f, *y = d->y + kept * t;
+        rc = read_rows(fx, xa, i, rows, f, xbuf, x, err);
+        if (rc == RT_OK)
+            rc = read_rows(fy, ya, i, rows, t, ybuf, y, err);
+        for (int64_t k = 0; rc == RT_OK && k < rows; k++, i++) {
+            const float *xr = x + k * f, *yr = y + k * t;
+            int64_t jx = nonfinite_col(xr, f), jy = jx < 0 ? nonfinite_col(yr, t) : -1;
+            if ((jx >= 0 || jy >= 0) && !drop)
+                rc = jx >= 0 ? nonfinite_error(xa, xr, f, i, jx, err) : nonfinite_error(ya, yr, t, i, jy, err);
+            else if (jx < 0 && jy < 0) {
+                if (d->x + kept * f != xr) {
+                    memmove(d->x + kept * f, xr, (size_t)f * sizeof(float));
+                    memmove(d->y + kept * t, yr, (size_t)t * sizeof(float));
+                }
+                kept++;
+            }
+        }
+    }
+    free(xbuf);
+    free(ybuf);
+    if (rc == RT_OK && kept == 0)
+        rc = rt_errf(err, RT_BAD_INPUT, "%s: every one of the %lld rows holds a non-finite value",
+                     xa->path, (long long)i);
+    if (rc == RT_OK) {
+        d->dropped = i - kept;
+        d->n = kept;
+    }
+    return rc;
 }
 
 int rt_data_load_npy(const rt_data_spec *spec, rt_dataset *out, rt_err *err)
@@ -408,17 +430,16 @@ int rt_data_load_npy(const rt_data_spec *spec, rt_dataset *out, rt_err *err)
     rt_dataset shape = {0};
     if (rc == RT_OK)
         rc = check_shapes(&xa, &ya, &shape, &targets, err);
+    int64_t keep = rc == RT_OK ? xa.shape[0] : 0;
+    if (spec->limit > 0 && spec->limit < keep)
+        keep = spec->limit;
     if (rc == RT_OK)
-        rc = rt_data_alloc_y(out, xa.shape[0], xa.count / xa.shape[0], targets, err);
+        rc = rt_data_alloc_y(out, keep, xa.count / xa.shape[0], targets, err);
     if (rc == RT_OK) {
         out->rank = shape.rank;
         memcpy(out->shape, shape.shape, sizeof out->shape);
-        rc = read_data(fx, &xa, out->x, err);
+        rc = read_data(fx, &xa, fy, &ya, out, spec->drop_nonfinite, err);
     }
-    if (rc == RT_OK)
-        rc = read_data(fy, &ya, out->y, err);
-    if (rc == RT_OK)
-        rc = handle_nonfinite(&xa, &ya, out, spec->drop_nonfinite, err);
     if (fx)
         fclose(fx);
     if (fy)

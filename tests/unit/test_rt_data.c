@@ -1,7 +1,8 @@
 /* test_rt_data.c — data loading (CSV, IDX, synthetic), the transforms after
  * loading (limit, scale, standardize, classes) and the batcher.
  * Small files live in tests/data; the real digits.csv and, when installed,
- * Fashion-MNIST are loaded too. */
+ * Fashion-MNIST are loaded too. The `limit` tests write larger files into a
+ * temporary directory. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -12,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 #include "rt_data.h"
 
 #define DATA(name) LRC_TEST_DATA_DIR "/" name
@@ -474,6 +477,268 @@ static void test_standardize_constant_feature(void **state)
     rt_data_free(&d);
 }
 
+/* ---- limit bounds what is read and allocated ------------------------------ */
+
+/* The loaders must stop at `limit`: a bad row after it loads fine, the
+ * data set holds exactly `limit` samples with the right values, and a
+ * --max-memory that fits only `limit` samples (max_bytes) is enough. */
+
+enum { BIG = 5000, KEEP = 10 };
+
+/* The bytes of KEEP samples of `features` floats and one target. */
+#define KEEP_BYTES(features) ((int64_t)KEEP * ((features) + 1) * (int64_t)sizeof(float))
+
+static char tmp_dir[64];
+
+static const char *tmp_path(const char *name)
+{
+    static char path[4][128];
+    static int next;
+    if (!tmp_dir[0]) {
+        strcpy(tmp_dir, "/tmp/lrc_test_limit_XXXXXX");
+        assert_non_null(mkdtemp(tmp_dir));
+    }
+    char *p = path[next++ % 4];
+    snprintf(p, sizeof path[0], "%s/%s", tmp_dir, name);
+    return p;
+}
+
+static void remove_tmp(const char *name)
+{
+    unlink(tmp_path(name));
+    if (rmdir(tmp_dir) == 0) /* fails until the last file is gone */
+        tmp_dir[0] = '\0';
+}
+
+static void write_file(const char *path, const void *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, len, f), len);
+    assert_int_equal(fclose(f), 0);
+}
+
+static void test_limit_csv_rows_after_it_are_not_read(void **state)
+{
+    (void)state;
+    /* the files of test_csv_errors, limited to the rows before the bad one */
+    rt_data_spec s = csv_spec(DATA("csv_bad_ragged.csv")); /* row 3 has 2 columns */
+    s.limit = 2;
+    rt_dataset d;
+    load_ok(&s, &d);
+    assert_int_equal(d.n, 2);
+    assert_floats(d.x, (const float[]){ 1, 2, 4, 5 }, 4);
+    assert_floats(d.y, (const float[]){ 3, 6 }, 2);
+    rt_data_free(&d);
+    s = csv_spec(DATA("csv_bad_blank_row.csv")); /* row 2 is blank, row 3 is not */
+    s.limit = 1;
+    load_ok(&s, &d);
+    assert_int_equal(d.n, 1);
+    assert_floats(d.x, (const float[]){ 1, 2 }, 2);
+    rt_data_free(&d);
+    /* a bad row within the limit keeps its message and location */
+    s = csv_spec(DATA("csv_bad_ragged.csv"));
+    s.limit = 3;
+    load_fails(&s, DATA("csv_bad_ragged.csv") ":3: row has 2 columns, expected 3");
+    s = csv_spec(DATA("csv_bad_blank_row.csv"));
+    s.limit = 2; /* the text is cut after the blank row: it is still a row */
+    load_fails(&s, DATA("csv_bad_blank_row.csv") ":2: empty row, expected 3 columns");
+    s.header = 1;
+    s.limit = 1;
+    load_fails(&s, DATA("csv_bad_blank_row.csv") ":2: empty row where the first data row should be");
+    s = csv_spec(DATA("csv_basic.csv")); /* 3 rows, then a blank line */
+    s.limit = 3;
+    load_ok(&s, &d);
+    assert_int_equal(d.n, 3);
+    rt_data_free(&d);
+}
+
+static void test_limit_csv_bounds_memory(void **state)
+{
+    (void)state;
+    /* BIG rows "i,-i.5,i%7" (about 80 KB, more than the first read), then a bad one */
+    size_t cap = (size_t)BIG * 32 + 64, len = 0;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    for (int i = 0; i < BIG; i++)
+        len += (size_t)snprintf(text + len, cap - len, "%d,-%d.5,%d\r\n", i, i, i % 7);
+    len += (size_t)snprintf(text + len, cap - len, "1,oops,2\n");
+    write_file(tmp_path("big.csv"), text, len);
+    free(text);
+    rt_data_spec s = csv_spec(tmp_path("big.csv"));
+    s.limit = KEEP;
+    s.max_bytes = KEEP_BYTES(2);
+    rt_dataset d;
+    load_ok(&s, &d);
+    assert_int_equal(d.n, KEEP);
+    assert_int_equal(d.features, 2);
+    for (int i = 0; i < KEEP; i++) {
+        assert_float_equal(d.x[2 * i], i, 0);
+        assert_float_equal(d.x[2 * i + 1], (-i - 0.5), 0);
+        assert_float_equal(d.y[i], (i % 7), 0);
+    }
+    rt_data_free(&d);
+    s.header = 1; /* row 1 is the header now: rows 2..KEEP+1 */
+    load_ok(&s, &d);
+    assert_int_equal(d.n, KEEP);
+    assert_float_equal(d.x[0], 1, 0);
+    assert_float_equal(d.y[KEEP - 1], (KEEP % 7), 0);
+    rt_data_free(&d);
+    s = csv_spec(tmp_path("big.csv"));
+    char want[256];
+    snprintf(want, sizeof want, "%s:%d:2: column 2: expected a number, found 'oops'", s.path, BIG + 1);
+    load_fails(&s, want);
+    remove_tmp("big.csv");
+}
+
+/* An IDX images file of BIG 2x2 images (pixel k of image i: (7i + k) % 256)
+ * and its labels (i % 10), both gzipped without compression and cut short
+ * in the last quarter of the images. */
+static void write_cut_idx(void)
+{
+    unsigned char head[16] = { 0, 0, 8, 3, 0, 0, BIG >> 8, BIG & 255, 0, 0, 0, 2, 0, 0, 0, 2 };
+    unsigned char lhead[8] = { 0, 0, 8, 1, 0, 0, BIG >> 8, BIG & 255 };
+    unsigned char *pix = malloc(4 * BIG), lab[BIG];
+    assert_non_null(pix);
+    for (int i = 0; i < BIG; i++) {
+        for (int k = 0; k < 4; k++)
+            pix[4 * i + k] = (unsigned char)((7 * i + k) % 256);
+        lab[i] = (unsigned char)(i % 10);
+    }
+    gzFile f = gzopen(tmp_path("images.gz"), "wb0");
+    assert_non_null(f);
+    assert_int_equal(gzwrite(f, head, sizeof head), sizeof head);
+    assert_int_equal(gzwrite(f, pix, 4 * BIG), 4 * BIG);
+    assert_int_equal(gzclose(f), Z_OK);
+    assert_int_equal(truncate(tmp_path("images.gz"), 3 * BIG), 0);
+    f = gzopen(tmp_path("labels.gz"), "wb0");
+    assert_non_null(f);
+    assert_int_equal(gzwrite(f, lhead, sizeof lhead), sizeof lhead);
+    assert_int_equal(gzwrite(f, lab, BIG), BIG);
+    assert_int_equal(gzclose(f), Z_OK);
+    free(pix);
+}
+
+static void test_limit_idx(void **state)
+{
+    (void)state;
+    write_cut_idx();
+    rt_data_spec s = idx_spec(tmp_path("images.gz"), tmp_path("labels.gz"));
+    s.limit = KEEP;
+    s.max_bytes = KEEP_BYTES(4);
+    rt_dataset d;
+    load_ok(&s, &d);
+    assert_int_equal(d.n, KEEP);
+    assert_int_equal(d.features, 4);
+    for (int i = 0; i < KEEP; i++) {
+        for (int k = 0; k < 4; k++)
+            assert_float_equal(d.x[4 * i + k], ((7 * i + k) % 256), 0);
+        assert_float_equal(d.y[i], (i % 10), 0);
+    }
+    rt_data_free(&d);
+    /* without the limit the cut is read and reported */
+    s.limit = 0;
+    s.max_bytes = 0;
+    rt_err err = { 0 };
+    assert_int_equal(rt_data_load(&s, &d, &err), RT_BAD_INPUT);
+    assert_non_null(strstr(err.msg, ": truncated: expected 20000 bytes of image data, found "));
+    remove_tmp("images.gz");
+    remove_tmp("labels.gz");
+    /* a plain file: bytes after the kept images are not read */
+    s = idx_spec(DATA("idx_bad_trailing.idx"), DATA("idx_labels.idx"));
+    s.limit = 2;
+    load_ok(&s, &d);
+    assert_int_equal(d.n, 2);
+    assert_floats(d.x, tiny_pixels, 8);
+    assert_floats(d.y, tiny_labels, 2);
+    rt_data_free(&d);
+    /* but a plain file's size is still checked against its header */
+    s = idx_spec(DATA("idx_bad_truncated.idx"), DATA("idx_labels.idx"));
+    s.limit = 1;
+    load_fails(&s, DATA("idx_bad_truncated.idx")
+               ": truncated: expected 12 bytes of image data, found 10");
+}
+
+/* A version 1.0 .npy file of `rows` x `cols` little-endian float32 values
+ * (cols 0: shape (rows,)). */
+static void write_npy(const char *path, const float *v, int rows, int cols)
+{
+    char head[128];
+    int len = cols ? snprintf(head + 10, sizeof head - 10, "{'descr': '<f4', 'fortran_order': False, 'shape': (%d, %d), }", rows, cols)
+                   : snprintf(head + 10, sizeof head - 10, "{'descr': '<f4', 'fortran_order': False, 'shape': (%d,), }", rows);
+    while ((10 + len + 1) % 64)
+        head[10 + len++] = ' ';
+    head[10 + len++] = '\n';
+    memcpy(head, "\x93NUMPY\x01\x00", 8);
+    head[8] = (char)(len & 255);
+    head[9] = (char)(len >> 8);
+    size_t count = (size_t)rows * (size_t)(cols ? cols : 1);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(head, 1, (size_t)(10 + len), f), (size_t)(10 + len));
+    assert_int_equal(fwrite(v, sizeof(float), count, f), count); /* a little-endian host */
+    assert_int_equal(fclose(f), 0);
+}
+
+static void test_limit_npy(void **state)
+{
+    (void)state;
+    /* x [BIG][3]: x[i][j] = i + j / 4, y[i] = i % 5; row BIG - 2 holds a NaN */
+    float *x = malloc(3 * BIG * sizeof(float)), y[BIG];
+    assert_non_null(x);
+    for (int i = 0; i < BIG; i++) {
+        for (int j = 0; j < 3; j++)
+            x[3 * i + j] = (float)i + (float)j / 4;
+        y[i] = (float)(i % 5);
+    }
+    x[3 * (BIG - 2) + 1] = NAN;
+    write_npy(tmp_path("x.npy"), x, BIG, 3);
+    write_npy(tmp_path("y.npy"), y, BIG, 0);
+    free(x);
+    rt_data_spec s = { 0 };
+    s.kind = RT_SRC_NPY;
+    s.path = tmp_path("x.npy");
+    s.labels = tmp_path("y.npy");
+    s.scale = 1;
+    s.limit = KEEP;
+    s.max_bytes = KEEP_BYTES(3);
+    rt_dataset d;
+    load_ok(&s, &d);
+    assert_int_equal(d.n, KEEP);
+    assert_int_equal(d.features, 3);
+    assert_int_equal(d.dropped, 0);
+    for (int i = 0; i < KEEP; i++) {
+        for (int j = 0; j < 3; j++)
+            assert_float_equal(d.x[3 * i + j], (i + j / 4.0), 0);
+        assert_float_equal(d.y[i], (i % 5), 0);
+    }
+    assert_string_equal(d.source, s.path);
+    rt_data_free(&d);
+    s.limit = 0;
+    s.max_bytes = 0;
+    rt_err err = { 0 };
+    assert_int_equal(rt_data_load(&s, &d, &err), RT_BAD_INPUT);
+    assert_non_null(strstr(err.msg, "x.npy:4999:2: x[4998].flat[1] is nan"));
+    /* drop_nonfinite: the first `limit` finite rows, reading past the NaN */
+    s.drop_nonfinite = 1;
+    s.limit = BIG - 1;
+    load_ok(&s, &d);
+    assert_int_equal(d.n, BIG - 1);
+    assert_int_equal(d.dropped, 1);
+    assert_float_equal(d.x[3 * (BIG - 2)], (BIG - 1), 0); /* the last row moved up */
+    assert_float_equal(d.y[BIG - 2], ((BIG - 1) % 5), 0);
+    assert_non_null(strstr(d.source, "(dropped 1 rows with non-finite values)"));
+    rt_data_free(&d);
+    s.limit = BIG - 2; /* the rows before the NaN: it is never read */
+    load_ok(&s, &d);
+    assert_int_equal(d.n, BIG - 2);
+    assert_int_equal(d.dropped, 0);
+    assert_string_equal(d.source, s.path);
+    rt_data_free(&d);
+    remove_tmp("x.npy");
+    remove_tmp("y.npy");
+}
+
 /* ---- the batcher ---------------------------------------------------------- */
 
 /* A data set whose sample i has feature i and label i. */
@@ -625,6 +890,10 @@ int main(void)
         cmocka_unit_test(test_bad_settings),
         cmocka_unit_test(test_standardize),
         cmocka_unit_test(test_standardize_constant_feature),
+        cmocka_unit_test(test_limit_csv_rows_after_it_are_not_read),
+        cmocka_unit_test(test_limit_csv_bounds_memory),
+        cmocka_unit_test(test_limit_idx),
+        cmocka_unit_test(test_limit_npy),
         cmocka_unit_test(test_batcher_visits_every_sample_each_epoch),
         cmocka_unit_test(test_batcher_deterministic),
         cmocka_unit_test(test_batcher_file_order),
