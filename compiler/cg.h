@@ -21,7 +21,8 @@ LLVMTargetMachineRef cg_target_machine(int portable, char **msg);
 /* The LLVM library's version, e.g. "19.1.7" (the build's on LLVM < 16). */
 void cg_llvm_version(char *buf, size_t len);
 
-/* Runs the new pass manager ("default<O3>") with the target machine. */
+/* Runs lrc's optimisation pipeline (cg_target.c) with the target machine
+ * (the JIT and `lrc build`). */
 int cg_optimize(LLVMModuleRef m, LLVMTargetMachineRef tm, char **msg);
 
 /* Adds the configuration text of a standalone binary (lrc_abi.h's

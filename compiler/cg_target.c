@@ -1,6 +1,7 @@
 /* cg_target.c — the target machine (host CPU and features, or portable
- * x86-64-v3) and the O3 pipeline run with it, so the loop vectoriser sees
- * the real vector width. Not the JIT (jit.c).
+ * x86-64-v3) and the one optimisation pipeline (cg_optimize: the JIT and
+ * `lrc build` alike), run with the target machine so the loop vectoriser
+ * sees the real vector width. Not the JIT (jit.c).
  */
 #include "cg.h"
 
@@ -48,6 +49,19 @@ LLVMTargetMachineRef cg_target_machine(int portable, char **msg)
     return tm;
 }
 
+/* The pipeline. The matrix kernels arrive as explicit vector IR with their
+ * accumulators in registers (cg_gemm.c), so most of O3 only made the module
+ * bigger: "default<O3>" spent 120 ms (digits) to 630 ms (LeNet) of CPU
+ * here and left machine-code generation 40% more to do. Kept: promotion of
+ * the few allocas, CSE, loop-invariant code motion, GVN, the loop
+ * vectoriser for the scalar loops (activations, loss, optimizer: digits'
+ * Adam step runs at half speed without it), and full unrolling of loops
+ * with a small constant trip count (LeNet's pooling and im2col loops: 40%
+ * of its step speed without). Partial and runtime unrolling, SLP and the
+ * inliner gave no measurable step speed. */
+static const char pipeline[] = "function(sroa,early-cse<memssa>,instcombine,loop-mssa(licm),gvn,loop-vectorize,"
+                               "loop-unroll<O3;no-partial;no-runtime>,instcombine,simplifycfg)";
+
 int cg_optimize(LLVMModuleRef m, LLVMTargetMachineRef tm, char **msg)
 {
     LLVMTargetDataRef layout = LLVMCreateTargetDataLayout(tm);
@@ -57,7 +71,7 @@ int cg_optimize(LLVMModuleRef m, LLVMTargetMachineRef tm, char **msg)
     LLVMSetTarget(m, triple);
     LLVMDisposeMessage(triple);
     LLVMPassBuilderOptionsRef opts = LLVMCreatePassBuilderOptions();
-    LLVMErrorRef err = LLVMRunPasses(m, "default<O3>", tm, opts);
+    LLVMErrorRef err = LLVMRunPasses(m, pipeline, tm, opts);
     LLVMDisposePassBuilderOptions(opts);
     if (err) {
         char *text = LLVMGetErrorMessage(err);

@@ -1,8 +1,12 @@
 /* jit.c — compiles an experiment's module with ORC LLJIT and hands out the
- * three generated functions (runtime/lrc_abi.h). Builds the module
- * (cg_build_module), optimises it for the host (cg_optimize), then links it
- * in an LLJIT whose JITDylib sees lrc_rt_fill_uniform and lrc_rt_parallel
- * (registered explicitly) and the process's libc/libm (memset, expf on LLVM 14).
+ * generated functions (runtime/lrc_abi.h). Builds the module
+ * (cg_build_module) and splits it: lrc_init and lrc_step are optimised
+ * (cg_optimize, in the JIT's IR transform layer) and compiled before
+ * jit_compile returns; lrc_eval, lrc_grad and lrc_update (validation and
+ * data-parallel runs only) each go into a module of their own behind a lazy
+ * re-export, compiled on their first call. The JITDylib sees
+ * lrc_rt_fill_uniform and lrc_rt_parallel (registered explicitly) and the
+ * process's libc/libm (memset, expf on LLVM 14).
  * Also prints a module as IR text for `lrc emit-llvm`. Not code generation.
  */
 #include "jit.h"
@@ -17,7 +21,15 @@
 
 struct jit {
     LLVMOrcLLJITRef lljit;
+    LLVMOrcLazyCallThroughManagerRef lctm;   /* the lazy functions' stubs */
+    LLVMOrcIndirectStubsManagerRef ism;
+    double optimize_seconds;                 /* in the transform layer */
 };
+
+/* The functions compiled on first call, each from a module of its own. */
+static const char *const lazy_names[] = {LRC_SYM_EVAL, LRC_SYM_GRAD, LRC_SYM_UPDATE};
+enum { NLAZY = sizeof lazy_names / sizeof lazy_names[0] };
+#define BODY_SUFFIX ".body"
 
 static double now_seconds(void)
 {
@@ -55,39 +67,62 @@ static void fill_target_info(jit_info *info, LLVMTargetMachineRef tm)
     cg_llvm_version(info->llvm_version, sizeof info->llvm_version);
 }
 
-/* Builds and optimises the module inside tsc's context. */
-static LLVMModuleRef build_optimised(const plan *p, LLVMContextRef ctx, jit_info *info, char **msg)
+/* The IR transform layer's work: cg_optimize on each module as the JIT
+ * materialises it (so a lazy function is optimised only if it is called). */
+static LLVMErrorRef optimise_module(void *ctx, LLVMModuleRef m)
 {
+    jit *jt = ctx;
     double t0 = now_seconds();
-    LLVMModuleRef m = cg_build_module(p, ctx, msg);
-    if (!m)
-        return NULL;
-    double t1 = now_seconds();
-    LLVMTargetMachineRef tm = cg_target_machine(0, msg);
-    if (!tm || cg_optimize(m, tm, msg)) {
+    char *msg = NULL;
+    LLVMTargetMachineRef tm = cg_target_machine(0, &msg);
+    if (!tm || cg_optimize(m, tm, &msg)) {
         if (tm)
             LLVMDisposeTargetMachine(tm);
-        LLVMDisposeModule(m);
-        return NULL;
+        LLVMErrorRef err = LLVMCreateStringError(msg ? msg : "optimisation failed");
+        free(msg);
+        return err;
     }
-    fill_target_info(info, tm);
     LLVMDisposeTargetMachine(tm);
-    info->build_seconds = t1 - t0;
-    info->optimize_seconds = now_seconds() - t1;
-    return m;
+    jt->optimize_seconds += now_seconds() - t0;
+    return NULL;
 }
 
-static LLVMOrcLLJITRef create_lljit(char **msg)
+static LLVMErrorRef optimise_transform(void *ctx, LLVMOrcThreadSafeModuleRef *tsm,
+                                       LLVMOrcMaterializationResponsibilityRef mr)
 {
-    LLVMTargetMachineRef tm = cg_target_machine(0, msg);
-    if (!tm)
-        return NULL;
+    (void)mr;
+    return LLVMOrcThreadSafeModuleWithModuleDo(*tsm, optimise_module, ctx);
+}
+
+/* Called by a lazy stub whose function failed to compile (the JIT has
+ * reported why on stderr). */
+static void lazy_compile_failed(void)
+{
+    fputs("lrc: internal error: the JIT could not compile a generated function\n", stderr);
+    abort();
+}
+
+/* The LLJIT for tm's target (tm is consumed), with the optimising
+ * transform and the lazy-call machinery. */
+static int create_lljit(jit *jt, LLVMTargetMachineRef tm, char **msg)
+{
     LLVMOrcLLJITBuilderRef builder = LLVMOrcCreateLLJITBuilder();
     LLVMOrcLLJITBuilderSetJITTargetMachineBuilder(builder, LLVMOrcJITTargetMachineBuilderCreateFromTargetMachine(tm));
-    LLVMOrcLLJITRef j = NULL;
-    if (take_error(LLVMOrcCreateLLJIT(&j, builder), "cannot create the JIT: ", msg))
-        return NULL;
-    return j;
+    if (take_error(LLVMOrcCreateLLJIT(&jt->lljit, builder), "cannot create the JIT: ", msg))
+        return -1;
+    LLVMOrcIRTransformLayerSetTransform(LLVMOrcLLJITGetIRTransformLayer(jt->lljit), optimise_transform, jt);
+    const char *triple = LLVMOrcLLJITGetTripleString(jt->lljit);
+    if (take_error(LLVMOrcCreateLocalLazyCallThroughManager(triple, LLVMOrcLLJITGetExecutionSession(jt->lljit),
+                                                            (LLVMOrcJITTargetAddress)(uintptr_t)&lazy_compile_failed,
+                                                            &jt->lctm),
+                   "cannot create the JIT's lazy calls: ", msg))
+        return -1;
+    jt->ism = LLVMOrcCreateLocalIndirectStubsManager(triple);
+    if (!jt->ism) {
+        *msg = dup_message("", "cannot create the JIT's stubs");
+        return -1;
+    }
+    return 0;
 }
 
 /* lrc_rt_fill_uniform and lrc_rt_parallel by address, and a generator for
@@ -121,17 +156,97 @@ static int lookup(LLVMOrcLLJITRef j, const char *name, LLVMOrcExecutorAddress *a
     return take_error(LLVMOrcLLJITLookup(j, addr, name), "cannot find a generated function: ", msg);
 }
 
-/* Adds the module (ownership passes to the JIT) and looks up the three functions. */
-static int link_model(jit *jt, LLVMModuleRef m, LLVMOrcThreadSafeContextRef tsc, int split_step, lrc_model *model,
-                      char **msg)
+static int is_lazy(const char *name)
+{
+    for (int i = 0; i < NLAZY; i++)
+        if (strcmp(name, lazy_names[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* Keeps in m only what `keep` needs: keep == NULL, every function but the
+ * lazy ones; otherwise only the function `keep`. Internal functions no
+ * one calls any more go too (the parallel parts of what was dropped). */
+static void prune(LLVMModuleRef m, const char *keep)
+{
+    for (int changed = 1; changed;) {
+        changed = 0;
+        for (LLVMValueRef f = LLVMGetFirstFunction(m), next; f; f = next) {
+            next = LLVMGetNextFunction(f);
+            if (LLVMIsDeclaration(f) || LLVMGetFirstUse(f))
+                continue;
+            size_t len;
+            const char *name = LLVMGetValueName2(f, &len);
+            LLVMLinkage l = LLVMGetLinkage(f);
+            int drop = l == LLVMInternalLinkage || l == LLVMPrivateLinkage ||
+                       (keep ? strcmp(name, keep) != 0 : is_lazy(name));
+            if (drop) {
+                LLVMDeleteFunction(f);
+                changed = 1;
+            }
+        }
+    }
+}
+
+static int add_module(jit *jt, LLVMModuleRef m, LLVMOrcThreadSafeContextRef tsc, char **msg)
 {
     LLVMOrcThreadSafeModuleRef tsm = LLVMOrcCreateNewThreadSafeModule(m, tsc);
-    LLVMOrcJITDylibRef jd = LLVMOrcLLJITGetMainJITDylib(jt->lljit);
-    LLVMErrorRef err = LLVMOrcLLJITAddLLVMIRModule(jt->lljit, jd, tsm);
+    LLVMErrorRef err = LLVMOrcLLJITAddLLVMIRModule(jt->lljit, LLVMOrcLLJITGetMainJITDylib(jt->lljit), tsm);
     if (err) {
         LLVMOrcDisposeThreadSafeModule(tsm);
         return take_error(err, "cannot add the module to the JIT: ", msg);
     }
+    return 0;
+}
+
+/* Moves each lazy function that m defines into a module of its own (named
+ * NAME.body) and defines NAME as a lazy re-export of it: compiled on the
+ * first call. */
+static int add_lazy(jit *jt, LLVMModuleRef m, LLVMOrcThreadSafeContextRef tsc, char **msg)
+{
+    LLVMJITSymbolFlags flags = {.GenericFlags = LLVMJITSymbolGenericFlagsExported | LLVMJITSymbolGenericFlagsCallable};
+    LLVMOrcCSymbolAliasMapPair alias[NLAZY];
+    size_t n = 0;
+    for (int i = 0; i < NLAZY; i++) {
+        LLVMValueRef f = LLVMGetNamedFunction(m, lazy_names[i]);
+        if (!f || LLVMIsDeclaration(f))
+            continue;
+        char body[64];
+        snprintf(body, sizeof body, "%s" BODY_SUFFIX, lazy_names[i]);
+        LLVMModuleRef one = LLVMCloneModule(m);
+        prune(one, lazy_names[i]);
+        LLVMSetValueName2(LLVMGetNamedFunction(one, lazy_names[i]), body, strlen(body));
+        if (add_module(jt, one, tsc, msg))
+            return -1;
+        alias[n].Name = LLVMOrcLLJITMangleAndIntern(jt->lljit, lazy_names[i]);
+        alias[n].Entry.Name = LLVMOrcLLJITMangleAndIntern(jt->lljit, body);
+        alias[n].Entry.Flags = flags;
+        n++;
+    }
+    if (n == 0)
+        return 0;
+    LLVMOrcJITDylibRef jd = LLVMOrcLLJITGetMainJITDylib(jt->lljit);
+    LLVMOrcMaterializationUnitRef mu = LLVMOrcLazyReexports(jt->lctm, jt->ism, jd, alias, n);
+    LLVMErrorRef err = LLVMOrcJITDylibDefine(jd, mu);
+    if (err) {
+        LLVMOrcDisposeMaterializationUnit(mu);
+        return take_error(err, "cannot define the lazy functions: ", msg);
+    }
+    return 0;
+}
+
+/* Splits m (ownership passes to the JIT), compiles lrc_init and lrc_step,
+ * and looks up every function the model needs. */
+static int link_model(jit *jt, LLVMModuleRef m, LLVMOrcThreadSafeContextRef tsc, int split_step, lrc_model *model,
+                      char **msg)
+{
+    if (add_lazy(jt, m, tsc, msg)) {
+        LLVMDisposeModule(m);
+        return -1;
+    }
+    prune(m, NULL);
+    if (add_module(jt, m, tsc, msg))
+        return -1;
     LLVMOrcExecutorAddress init, step, eval;
     if (lookup(jt->lljit, LRC_SYM_INIT, &init, msg) || lookup(jt->lljit, LRC_SYM_STEP, &step, msg) ||
         lookup(jt->lljit, LRC_SYM_EVAL, &eval, msg))
@@ -170,13 +285,17 @@ jit *jit_compile(const plan *p, lrc_model *model, jit_info *info, char **msg)
         *msg = dup_message("", "out of memory");
         return NULL;
     }
-    LLVMOrcThreadSafeContextRef tsc = LLVMOrcCreateNewThreadSafeContext();
-    LLVMModuleRef m = build_optimised(p, LLVMOrcThreadSafeContextGetContext(tsc), info, msg);
     double t0 = now_seconds();
-    int ok = m != NULL;
-    if (ok)
-        jt->lljit = create_lljit(msg);
-    ok = ok && jt->lljit && define_runtime_symbols(jt->lljit, msg) == 0;
+    LLVMOrcThreadSafeContextRef tsc = LLVMOrcCreateNewThreadSafeContext();
+    LLVMModuleRef m = cg_build_module(p, LLVMOrcThreadSafeContextGetContext(tsc), msg);
+    double t1 = now_seconds();
+    LLVMTargetMachineRef tm = m ? cg_target_machine(0, msg) : NULL;
+    int ok = tm != NULL;
+    if (ok) {
+        fill_target_info(info, tm);
+        ok = create_lljit(jt, tm, msg) == 0 &&
+             define_runtime_symbols(jt->lljit, msg) == 0;
+    }
     if (ok)
         ok = link_model(jt, m, tsc, p->split_step, model, msg) == 0;
     else if (m)
@@ -187,7 +306,9 @@ jit *jit_compile(const plan *p, lrc_model *model, jit_info *info, char **msg)
         return NULL;
     }
     fill_model(p, model);
-    info->link_seconds = now_seconds() - t0;
+    info->build_seconds = t1 - t0;
+    info->optimize_seconds = jt->optimize_seconds;
+    info->link_seconds = now_seconds() - t1 - info->optimize_seconds;
     return jt;
 }
 
@@ -195,6 +316,11 @@ void jit_free(jit *j)
 {
     if (!j)
         return;
+    /* The lazy-call managers hold names from the JIT's string pool: they go first. */
+    if (j->ism)
+        LLVMOrcDisposeIndirectStubsManager(j->ism);
+    if (j->lctm)
+        LLVMOrcDisposeLazyCallThroughManager(j->lctm);
     if (j->lljit) {
         LLVMErrorRef err = LLVMOrcDisposeLLJIT(j->lljit);
         if (err) {

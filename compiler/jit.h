@@ -12,14 +12,16 @@ typedef struct jit jit;
 
 typedef struct jit_info {
     double build_seconds;     /* IR construction */
-    double optimize_seconds;  /* O3 pipeline */
-    double link_seconds;      /* codegen + lookup */
+    double optimize_seconds;  /* cg_optimize of lrc_init and lrc_step */
+    double link_seconds;      /* the JIT's set-up, codegen and lookups */
     char cpu[64];             /* target CPU name */
     char features[1024];      /* target features (truncated) */
     char llvm_version[32];
 } jit_info;
 
-/* Compiles `p`; fills `model` with the three functions and the sizes.
+/* Compiles `p`; fills `model` with the functions and the sizes. lrc_init
+ * and lrc_step are compiled before this returns; lrc_eval (and lrc_grad,
+ * lrc_update) on their first call.
  * Returns NULL and fills *msg (malloc'd) on failure. */
 jit *jit_compile(const plan *p, lrc_model *model, jit_info *info, char **msg);
 void jit_free(jit *j);
