@@ -25,12 +25,13 @@ files_complete() {
 }
 
 # ---- SIGTERM: a long sweep, a real signal once the steps have begun ----------
-# (lrc installs its handler first thing; compiling takes well under 4 s even
-# under the sanitizers, so by then steps are being measured)
+# (lrc installs its handler first thing; the signal goes once steps are
+# surely being measured, however loaded the machine: steps_begun_after)
+wait_s=$(steps_begun_after "$lrc" "$ex")
 "$lrc" run "$ex" --out "$tmp/term" --quiet --set sweep.steps=5000000 \
   --set "sweep.stop=when step >= 4999999" >"$tmp/out" 2>"$tmp/err" &
 pid=$!
-sleep 4
+sleep "$wait_s"
 kill -TERM $pid
 wait $pid; code=$?
 if [ $code -eq 143 ]; then ok; else bad "SIGTERM: exit $code, expected 143"; cat "$tmp/err"; fi

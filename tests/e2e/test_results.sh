@@ -146,14 +146,15 @@ if [ -n "$(find "$tmp/plain/sources/stdlib/std" -name sweeps.lrf)" ]; then ok; e
 expect_grep '^--set sweep.seeds=3$' "$tmp/s3a/overrides.txt" "overrides.txt"
 
 # ---- Ctrl-C: a real SIGINT stops the test and everything measured is written ---
+wait_s=$(steps_begun_after "$lrc" "$ex")
 "$lrc" run "$ex" --quiet --out "$tmp/int" --set sweep.end_rate=1e-3 --set sweep.steps=10000000 \
   --set "sweep.stop=when step > 1e9" >/dev/null 2>&1 &
 pid=$!
 # lrc installs its handler first thing, so one SIGINT is never lost; send it
-# once the steps have surely begun (compiling takes well under 4 s even under
-# the sanitizers), and kill lrc after a minute so that a broken handler fails
-# the test instead of hanging it.
-sleep 4
+# once the steps have surely begun (steps_begun_after: a timed short run),
+# and kill lrc after a minute so that a broken handler fails the test
+# instead of hanging it.
+sleep "$wait_s"
 kill -INT $pid 2>/dev/null
 for _ in $(seq 1 120); do
   kill -0 $pid 2>/dev/null || break
