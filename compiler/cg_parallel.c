@@ -1,6 +1,6 @@
 /* cg_parallel.c — spreads a large matrix product over the pool's threads:
- * its output rows are cut into chunks (about CHUNKS of them, a multiple of
- * every row tile), an internal function `lrc_part(mem, x, part)` emits
+ * its output rows are cut into chunks (about CHUNKS of them, equal where
+ * the row count allows), an internal function `lrc_part(mem, x, part)` emits
  * chunk `part`, and the generated code hands it to the runtime's
  * lrc_rt_parallel (runtime/rt_parallel.c; registered with the JIT, linked
  * into standalone binaries), whose threads take chunks in turn until none
@@ -16,11 +16,13 @@
 /* ROW_ALIGN: every row tile of cg_gemm.c (8, 6, 4, 3 rows) divides it. */
 enum { CHUNKS = 8, ROW_ALIGN = 24 };
 
-/* Below this many FLOPs the split does not pay on the shared 2-core
- * machine (bench/README.md: fashion_mlp's 33-103 MFLOP products were 20%
- * slower split, fashion_wide's 0.27-2 GFLOP ones 40% faster).
- * LRC_PARALLEL_FLOPS overrides it (tests force the split with 0). */
-#define MIN_FLOPS 2e8
+/* Below this many FLOPs (about 20 us of work for one core) a dispatch's few
+ * microseconds and the part function's code do not pay. Above it, whether
+ * the split pays depends on what else the machine is running, so the
+ * runtime times steps both ways and keeps the faster (rt_pool_pick in
+ * runtime/rt_parallel.h). LRC_PARALLEL_FLOPS overrides it (tests force the
+ * split with 0; 1e18 turns it off). */
+#define MIN_FLOPS 4e6
 
 static double min_flops(void)
 {
@@ -55,9 +57,22 @@ static LLVMBasicBlockRef part_block(cg *g, cg_rows_fn body, const void *arg, LLV
     return bb;
 }
 
+/* Rows per chunk for n rows: equal chunks if n allows (one copy of the
+ * product's code in lrc_part instead of two), whole row tiles if it allows
+ * that too; else whole row tiles and a shorter last chunk. */
+static int64_t chunk_rows(int64_t n)
+{
+    static const int64_t parts[] = {8, 10, 12, 16, 6, 4, 9, 11, 13, 14, 15, 7, 5};
+    for (int tiles = 1; tiles >= 0; tiles--)
+        for (size_t k = 0; k < sizeof parts / sizeof *parts; k++)
+            if (n % parts[k] == 0 && (!tiles || n / parts[k] % ROW_ALIGN == 0))
+                return n / parts[k];
+    return ((n + CHUNKS - 1) / CHUNKS + ROW_ALIGN - 1) / ROW_ALIGN * ROW_ALIGN;
+}
+
 void cg_parallel_rows(cg *g, int64_t n, double flops, cg_rows_fn body, const void *arg)
 {
-    int64_t chunk = ((n + CHUNKS - 1) / CHUNKS + ROW_ALIGN - 1) / ROW_ALIGN * ROW_ALIGN;
+    int64_t chunk = chunk_rows(n);
     if (!g->pool || flops < min_flops() || chunk >= n) {
         body(g, arg, cg_i64(g, 0), n);
         return;

@@ -132,6 +132,8 @@ void rt_measured_json(const rt_measured *ms, const rt_sweep *sw, rt_buf *b)
         rt_buf_printf(b, "    \"train_samples\": %lld,\n    \"held_out_samples\": %lld,\n", (long long)ms->train.n,
                       (long long)ms->held.n);
     rt_buf_printf(b, "    \"loop_seconds_per_step\": %.9g,\n", r->seconds / n);
+    rt_buf_printf(b, "    \"step_threads\": %d,\n    \"pool_steps\": %lld,\n", r->step_threads,
+                  (long long)r->split_steps);
     rt_buf_printf(b, "    \"step_seconds_per_step\": %.9g,\n    \"validation_seconds_per_step\": ", r->step_seconds / n);
     jnum(b, ms->has_val ? r->eval_seconds / n : NAN);
     rt_buf_printf(b, "\n  }");

@@ -208,3 +208,38 @@ void lrc_rt_parallel(lrc_rt_pool *p, lrc_part_fn fn, float *mem, const float *x,
     while (atomic_load_explicit(&p->done, memory_order_acquire) < parts)
         cpu_relax();
 }
+
+/* ---- choosing per step ------------------------------------------------------ */
+
+void rt_pool_pick_init(rt_pool_pick *k, lrc_rt_pool *pool)
+{
+    *k = (rt_pool_pick){.pool = pool, .avg = {-1.0, -1.0}};
+}
+
+lrc_rt_pool *rt_pool_pick_next(rt_pool_pick *k)
+{
+    if (!k->pool)
+        return NULL;
+    int64_t s = k->steps;
+    if (s == 0)
+        k->last = 1;             /* the first step warms caches and pages: not counted */
+    else if (s <= 6)
+        k->last = (int)(s & 1);  /* three steps each way */
+    else {
+        int best = k->avg[1] < k->avg[0];
+        k->last = s % RT_POOL_RETRY == 0 ? !best : best;
+    }
+    return k->last ? k->pool : NULL;
+}
+
+void rt_pool_pick_took(rt_pool_pick *k, double seconds)
+{
+    if (!k->pool)
+        return;
+    k->split += k->last;
+    if (k->steps++ == 0)
+        return;
+    double *a = &k->avg[k->last];
+    *a = *a < 0 ? seconds : 0.7 * *a + 0.3 * seconds;
+}
+

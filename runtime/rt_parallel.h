@@ -16,4 +16,25 @@ void rt_pool_stop(lrc_rt_pool *p);
 /* Threads the pool runs parts on, the caller's included (1 for NULL). */
 int rt_pool_threads(const lrc_rt_pool *p);
 
+/* Whether a step runs faster with its products split over the pool or all
+ * on the caller's thread depends on the shapes and on what else the
+ * machine is doing (a worker whose core is busy elsewhere holds the step
+ * back), and the results are the same either way. So the range test
+ * measures both as it goes: after a first step on the pool, a few steps
+ * each way, then the faster one, trying the other again every
+ * RT_POOL_RETRY steps; each way's time per step is a moving average. */
+enum { RT_POOL_RETRY = 16 };
+typedef struct rt_pool_pick {
+    lrc_rt_pool *pool;  /* NULL: always the caller's thread */
+    int64_t steps;      /* steps timed so far */
+    int64_t split;      /* of which on the pool */
+    double avg[2];      /* seconds per step: [0] one thread, [1] the pool; < 0: none yet */
+    int last;           /* the way the current step runs */
+} rt_pool_pick;
+void rt_pool_pick_init(rt_pool_pick *k, lrc_rt_pool *pool);
+/* The pool to hand to the next step: k->pool or NULL. */
+lrc_rt_pool *rt_pool_pick_next(rt_pool_pick *k);
+/* How long that step took. */
+void rt_pool_pick_took(rt_pool_pick *k, double seconds);
+
 #endif

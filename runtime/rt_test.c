@@ -147,12 +147,12 @@ static double heldout_loss(const lrc_model *m, float *mem, const rt_heldout *val
 /* One data-parallel step: this rank's rows through lrc_grad, the mean of
  * [gradient | loss | interrupt flag] over the ranks, lrc_update. The flag
  * travels with the gradient so that every rank stops after the same step. */
-static int dp_step(const lrc_model *m, const rt_mpi *dp, run_buffers *b, float rate, int32_t t,
+static int dp_step(const lrc_model *m, const rt_mpi *dp, run_buffers *b, lrc_rt_pool *pool, float rate, int32_t t,
                    const volatile sig_atomic_t *interrupt, double *loss, int *stop, rt_result *r, rt_err *err)
 {
     int64_t yf = m->y_floats > 1 ? m->y_floats : 1, p = m->param_floats;
     float *g = b->mem + p;
-    float l = m->grad(b->mem, b->x + dp->rank * m->batch * m->x_floats, b->y + dp->rank * m->batch * yf, t, b->pool);
+    float l = m->grad(b->mem, b->x + dp->rank * m->batch * m->x_floats, b->y + dp->rank * m->batch * yf, t, pool);
     memcpy(b->comm, g, (size_t)p * sizeof *g);
     b->comm[p] = l;
     b->comm[p + 1] = interrupt && *interrupt ? 1.0f : 0.0f;
@@ -160,7 +160,7 @@ static int dp_step(const lrc_model *m, const rt_mpi *dp, run_buffers *b, float r
     if (rc != RT_OK)
         return rc;
     memcpy(g, b->comm, (size_t)p * sizeof *g);
-    m->update(b->mem, rate, t, b->pool);
+    m->update(b->mem, rate, t, pool);
     *loss = b->comm[p];
     *stop = b->comm[p + 1] > 0.0f;
     return RT_OK;
@@ -174,6 +174,9 @@ static int run_steps(const lrc_model *m, const rt_sweep *sw, run_buffers *b, con
     rt_smoother sm;
     rt_smoother_init(&sm, sw->beta);
     double best = INFINITY, last_shown = 0.0;
+    rt_pool_pick pick;
+    rt_pool_pick_init(&pick, b->pool);
+    r->step_threads = rt_pool_threads(b->pool);
     for (int64_t s = 0; r->end == RT_END_NONE; s++) {
         if (dp ? dp_stop : interrupt && *interrupt) {
             r->end = RT_END_INTERRUPT;
@@ -182,19 +185,23 @@ static int run_steps(const lrc_model *m, const rt_sweep *sw, run_buffers *b, con
         }
         rt_point p = {.step = s, .rate = rt_schedule_rate(&sw->schedule, s)};
         rt_batcher_next(&b->batcher, b->x, b->y);
+        lrc_rt_pool *pool = rt_pool_pick_next(&pick);
         double t0 = now_seconds();
         if (dp) {
-            int rc = dp_step(m, dp, b, (float)p.rate, (int32_t)(s + 1), interrupt, &p.loss, &dp_stop, r, err);
+            int rc = dp_step(m, dp, b, pool, (float)p.rate, (int32_t)(s + 1), interrupt, &p.loss, &dp_stop, r, err);
             if (rc != RT_OK)
                 return rc;
         } else
-            p.loss = m->step(b->mem, b->x, b->y, (float)p.rate, (int32_t)(s + 1), b->pool);
-        double t1 = now_seconds();
+            p.loss = m->step(b->mem, b->x, b->y, (float)p.rate, (int32_t)(s + 1), pool);
+        double t1 = now_seconds(), t2 = t1;
         r->step_seconds += t1 - t0;
         if (val) {
-            p.loss = heldout_loss(m, b->mem, val, b->pool);
-            r->eval_seconds += now_seconds() - t1;
+            p.loss = heldout_loss(m, b->mem, val, pool);
+            t2 = now_seconds();
+            r->eval_seconds += t2 - t1;
         }
+        rt_pool_pick_took(&pick, t2 - t0);
+        r->split_steps = pick.split;
         p.smooth = rt_smoother_push(&sm, p.loss);
         if (p.smooth < best)
             best = p.smooth;

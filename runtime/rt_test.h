@@ -41,6 +41,8 @@ typedef struct rt_result {
     double eval_seconds;           /* time measuring the held-out batches, all steps */
     int ranks;                     /* data-parallel: the ranks that shared each batch (0: not) */
     double comm_seconds;           /* data-parallel: time in the gradient reduction, all steps */
+    int step_threads;              /* threads the step could split its products over */
+    int64_t split_steps;           /* steps handed the pool (rt_pool_pick: where that was faster) */
 } rt_result;
 
 /* Held-out batches: `batches` x the model's batch samples, measured with

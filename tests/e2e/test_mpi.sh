@@ -28,7 +28,7 @@ norm() {
   python3 -c 'import json,sys
 def strip(v):
     if isinstance(v, dict):
-        return {k: strip(x) for k, x in v.items() if not any(w in k for w in ("seconds", "started_at", "threads", "mpi"))}
+        return {k: strip(x) for k, x in v.items() if not any(w in k for w in ("seconds", "started_at", "threads", "pool_steps", "mpi"))}
     if isinstance(v, list):
         return [strip(x) for x in v]
     return v
