@@ -114,7 +114,7 @@ int aot_emit_object(const plan *p, const aot_target *t, const char *config, size
     LLVMTargetMachineRef tm = NULL;
     int rc = -1;
     if (m && cg_add_config(m, config, len, msg) == 0 && (tm = target_machine(t, msg)) &&
-        cg_optimize(m, tm, msg) == 0) {
+        cg_optimize(m, tm, cg_opt_level_for(p), msg) == 0) {
         char *path = strdup(obj_path), *err = NULL;
         if (!path)
             *msg = strdup("out of memory");

@@ -21,9 +21,15 @@ LLVMTargetMachineRef cg_target_machine(int portable, char **msg);
 /* The LLVM library's version, e.g. "19.1.7" (the build's on LLVM < 16). */
 void cg_llvm_version(char *buf, size_t len);
 
-/* Runs lrc's optimisation pipeline (cg_target.c) with the target machine
- * (the JIT and `lrc build`). */
-int cg_optimize(LLVMModuleRef m, LLVMTargetMachineRef tm, char **msg);
+/* The optimisation pipeline a plan's module gets (cg_target.c): LEAN for
+ * networks of dense layers, whose products are explicit vector IR already;
+ * FULL (LLVM's O3) when convolutions or pooling bring scalar loops that O3
+ * makes faster, which over a range test's hundreds of steps outweighs its
+ * longer compile. */
+typedef enum { CG_OPT_LEAN, CG_OPT_FULL } cg_opt_level;
+cg_opt_level cg_opt_level_for(const plan *p);
+/* Runs that pipeline with the target machine (the JIT and `lrc build`). */
+int cg_optimize(LLVMModuleRef m, LLVMTargetMachineRef tm, cg_opt_level level, char **msg);
 
 /* Adds the configuration text of a standalone binary (lrc_abi.h's
  * LRC_SYM_CONFIG and LRC_SYM_CONFIG_SIZE; cg_config.c). Returns 0, or -1

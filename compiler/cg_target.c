@@ -49,7 +49,7 @@ LLVMTargetMachineRef cg_target_machine(int portable, char **msg)
     return tm;
 }
 
-/* The pipeline. The matrix kernels arrive as explicit vector IR with their
+/* The lean pipeline (CG_OPT_LEAN). The matrix kernels arrive as explicit vector IR with their
  * accumulators in registers (cg_gemm.c), so most of O3 only made the module
  * bigger: "default<O3>" spent 120 ms (digits) to 630 ms (LeNet) of CPU
  * here and left machine-code generation 40% more to do. Kept: promotion of
@@ -58,7 +58,10 @@ LLVMTargetMachineRef cg_target_machine(int portable, char **msg)
  * Adam step runs at half speed without it), and full unrolling of loops
  * with a small constant trip count (LeNet's pooling and im2col loops: 40%
  * of its step speed without). Partial and runtime unrolling, SLP and the
- * inliner gave no measurable step speed. */
+ * inliner gave no measurable step speed. LeNet's step still ran 20-40%
+ * slower than under O3 (6-9 ms against 10-13 ms per step, interleaved on
+ * the shared machine), so networks with convolutions or pooling keep
+ * "default<O3>" (CG_OPT_FULL, cg_opt_level_for). */
 #if LLVM_VERSION_MAJOR >= 18
 /* A pipeline string's instcombine otherwise aborts when one run does not
  * reach its fixpoint (default<O3> turns that check off too). */
@@ -69,7 +72,17 @@ LLVMTargetMachineRef cg_target_machine(int portable, char **msg)
 static const char pipeline[] = "function(sroa,early-cse<memssa>," INSTCOMBINE ",loop-mssa(licm),gvn,loop-vectorize,"
                                "loop-unroll<O3;no-partial;no-runtime>," INSTCOMBINE ",simplifycfg)";
 
-int cg_optimize(LLVMModuleRef m, LLVMTargetMachineRef tm, char **msg)
+cg_opt_level cg_opt_level_for(const plan *p)
+{
+    for (int i = 0; i < p->nlayers; i++) {
+        plan_layer_kind k = p->layers[i].kind;
+        if (k == PLAN_CONV2D || k == PLAN_MAXPOOL || k == PLAN_AVGPOOL)
+            return CG_OPT_FULL;
+    }
+    return CG_OPT_LEAN;
+}
+
+int cg_optimize(LLVMModuleRef m, LLVMTargetMachineRef tm, cg_opt_level level, char **msg)
 {
     LLVMTargetDataRef layout = LLVMCreateTargetDataLayout(tm);
     LLVMSetModuleDataLayout(m, layout);
@@ -78,7 +91,7 @@ int cg_optimize(LLVMModuleRef m, LLVMTargetMachineRef tm, char **msg)
     LLVMSetTarget(m, triple);
     LLVMDisposeMessage(triple);
     LLVMPassBuilderOptionsRef opts = LLVMCreatePassBuilderOptions();
-    LLVMErrorRef err = LLVMRunPasses(m, pipeline, tm, opts);
+    LLVMErrorRef err = LLVMRunPasses(m, level == CG_OPT_FULL ? "default<O3>" : pipeline, tm, opts);
     LLVMDisposePassBuilderOptions(opts);
     if (err) {
         char *text = LLVMGetErrorMessage(err);

@@ -24,6 +24,7 @@ struct jit {
     LLVMOrcLazyCallThroughManagerRef lctm;   /* the lazy functions' stubs */
     LLVMOrcIndirectStubsManagerRef ism;
     double optimize_seconds;                 /* in the transform layer */
+    cg_opt_level level;                      /* the plan's pipeline */
 };
 
 /* The functions compiled on first call, each from a module of its own. */
@@ -75,7 +76,7 @@ static LLVMErrorRef optimise_module(void *ctx, LLVMModuleRef m)
     double t0 = now_seconds();
     char *msg = NULL;
     LLVMTargetMachineRef tm = cg_target_machine(0, &msg);
-    if (!tm || cg_optimize(m, tm, &msg)) {
+    if (!tm || cg_optimize(m, tm, jt->level, &msg)) {
         if (tm)
             LLVMDisposeTargetMachine(tm);
         LLVMErrorRef err = LLVMCreateStringError(msg ? msg : "optimisation failed");
@@ -285,6 +286,7 @@ jit *jit_compile(const plan *p, lrc_model *model, jit_info *info, char **msg)
         *msg = dup_message("", "out of memory");
         return NULL;
     }
+    jt->level = cg_opt_level_for(p);
     double t0 = now_seconds();
     LLVMOrcThreadSafeContextRef tsc = LLVMOrcCreateNewThreadSafeContext();
     LLVMModuleRef m = cg_build_module(p, LLVMOrcThreadSafeContextGetContext(tsc), msg);
@@ -340,7 +342,7 @@ char *jit_emit_ir(const plan *p, int opt, char **msg)
     char *text = NULL;
     if (m) {
         LLVMTargetMachineRef tm = opt ? cg_target_machine(0, msg) : NULL;
-        if (!opt || (tm && cg_optimize(m, tm, msg) == 0)) {
+        if (!opt || (tm && cg_optimize(m, tm, cg_opt_level_for(p), msg) == 0)) {
             char *ir = LLVMPrintModuleToString(m);
             text = dup_message("", ir);
             LLVMDisposeMessage(ir);
