@@ -125,9 +125,25 @@ static void forward(cg *g)
     }
 }
 
+/* The gradients the backward pass adds into: biases and batch norm's gamma
+ * and beta. Weight gradients are overwritten by their products, and the
+ * padding between tensors is never written (zero since lrc_init). */
+static void zero_accumulated_grads(cg *g)
+{
+    for (int k = 0; k < g->p->nlayers; k++) {
+        const plan_layer *l = &g->p->layers[k];
+        if (l->kind == PLAN_DENSE || l->kind == PLAN_CONV2D)
+            cg_zero(g, g->p->grads + l->b, l->osh.c);
+        else if (l->kind == PLAN_BATCHNORM) {
+            cg_zero(g, g->p->grads + l->w, l->osh.c);
+            cg_zero(g, g->p->grads + l->b, l->osh.c);
+        }
+    }
+}
+
 static void backward(cg *g)
 {
-    cg_zero(g, g->p->grads, g->p->n_params);
+    zero_accumulated_grads(g);
     for (int k = g->p->nlayers - 1; k >= 0; k--) {
         const plan_layer *l = &g->p->layers[k];
         cg_act_backward(g, l);

@@ -15,7 +15,8 @@
  *   adagrad: s += g^2;  w -= rate g / (sqrt(s) + eps)
  *
  * rate is multiplied by each layer's lr_mult: the block is cut into runs of
- * layers with the same multiplier, one loop each. Padding between tensors
+ * layers with the same multiplier, one loop each, split over the pool's
+ * threads when large (cg_parallel.c). Padding between tensors
  * has zero weight and gradient, so it stays 0. Moments: opt_m is m (sgd,
  * adam), v (rmsprop) or s (adagrad); opt_v is adam's v or rmsprop's b.
  */
@@ -108,27 +109,69 @@ static LLVMValueRef adagrad_step(cg *g, LLVMValueRef i, LLVMValueRef grad)
     return LLVMBuildFDiv(g->b, grad, denom, "");
 }
 
-/* w <- updated w for parameters [begin, end) */
-static void update_range(cg *g, const opt_ctx *c, int64_t begin, int64_t end)
+/* w <- updated w for parameters [begin, begin + count) */
+static void update_range(cg *g, const opt_ctx *c, LLVMValueRef begin, int64_t count)
 {
     const plan_opt *o = &g->p->opt;
-    cg_loop i = cg_for(g, begin, end, 1, plan_opt_name(o->kind));
-    LLVMValueRef wp = cg_mem(g, g->p->params, i.iv);
+    cg_loop l = cg_for(g, 0, count, 1, plan_opt_name(o->kind));
+    LLVMValueRef i = LLVMBuildNSWAdd(g->b, begin, l.iv, "");
+    LLVMValueRef wp = cg_mem(g, g->p->params, i);
     LLVMValueRef w = cg_load(g, wp);
-    LLVMValueRef grad = effective_grad(g, c, i.iv, w);
+    LLVMValueRef grad = effective_grad(g, c, i, w);
     LLVMValueRef neg_rate = LLVMBuildFNeg(g->b, c->rate, "");
     switch (o->kind) {
     case PLAN_OPT_ADAMW:
         if (o->weight_decay != 0.0) /* w *= 1 - rate wd */
             w = cg_fmuladd(g, LLVMBuildFMul(g->b, neg_rate, cg_f32(g, o->weight_decay), ""), w, w);
         /* fall through */
-    case PLAN_OPT_ADAM: w = LLVMBuildFSub(g->b, w, adam_delta(g, c, i.iv, grad), ""); break;
-    case PLAN_OPT_RMSPROP: w = cg_fmuladd(g, neg_rate, rmsprop_step(g, i.iv, grad), w); break;
-    case PLAN_OPT_ADAGRAD: w = cg_fmuladd(g, neg_rate, adagrad_step(g, i.iv, grad), w); break;
-    case PLAN_OPT_SGD: w = cg_fmuladd(g, neg_rate, sgd_step(g, i.iv, grad), w); break;
+    case PLAN_OPT_ADAM: w = LLVMBuildFSub(g->b, w, adam_delta(g, c, i, grad), ""); break;
+    case PLAN_OPT_RMSPROP: w = cg_fmuladd(g, neg_rate, rmsprop_step(g, i, grad), w); break;
+    case PLAN_OPT_ADAGRAD: w = cg_fmuladd(g, neg_rate, adagrad_step(g, i, grad), w); break;
+    case PLAN_OPT_SGD: w = cg_fmuladd(g, neg_rate, sgd_step(g, i, grad), w); break;
     }
     cg_store(g, w, wp);
-    cg_end(g, &i);
+    cg_end(g, &l);
+}
+
+/* One run of parameters with one lr_mult, [begin, begin + n), and where in
+ * mem its per-step scalars wait (a part function cannot see the caller's
+ * values, so they travel through mem). */
+typedef struct opt_run {
+    int64_t begin, scalars;
+    int clip, adam;
+} opt_run;
+
+enum { S_RATE, S_CLIP, S_STEP_SIZE, S_SQRT_BC2 }; /* of PLAN_OPT_SCALARS */
+
+static void run_rows(cg *g, const void *arg, LLVMValueRef base, int64_t count)
+{
+    const opt_run *r = arg;
+    opt_ctx c = {.rate = cg_load(g, cg_mem(g, r->scalars + S_RATE, NULL))};
+    if (r->clip)
+        c.clip = cg_load(g, cg_mem(g, r->scalars + S_CLIP, NULL));
+    if (r->adam) {
+        c.step_size = cg_load(g, cg_mem(g, r->scalars + S_STEP_SIZE, NULL));
+        c.sqrt_bc2 = cg_load(g, cg_mem(g, r->scalars + S_SQRT_BC2, NULL));
+    }
+    update_range(g, &c, LLVMBuildNSWAdd(g->b, base, cg_i64(g, r->begin), ""), count);
+}
+
+/* The run's scalars into mem, then its update, split over the pool's
+ * threads when it is large (every parameter's update is its own, so the
+ * result does not depend on the split). */
+static void update_run(cg *g, const opt_ctx *c, int64_t run, int64_t begin, int64_t end)
+{
+    opt_run r = {.begin = begin, .scalars = g->p->opt_scalars + run * PLAN_OPT_SCALARS, .clip = c->clip != NULL,
+                 .adam = c->step_size != NULL};
+    cg_store(g, c->rate, cg_mem(g, r.scalars + S_RATE, NULL));
+    if (r.clip)
+        cg_store(g, c->clip, cg_mem(g, r.scalars + S_CLIP, NULL));
+    if (r.adam) {
+        cg_store(g, c->step_size, cg_mem(g, r.scalars + S_STEP_SIZE, NULL));
+        cg_store(g, c->sqrt_bc2, cg_mem(g, r.scalars + S_SQRT_BC2, NULL));
+    }
+    /* memory-bound: about 10 loads, stores and flops per parameter */
+    cg_parallel_rows(g, end - begin, 10.0 * (double)(end - begin), run_rows, &r);
 }
 
 /* min(1, clip_norm / (||grads|| + 1e-6)) */
@@ -165,7 +208,7 @@ void cg_opt_update(cg *g, LLVMValueRef rate, LLVMValueRef t)
         c.sqrt_bc2 = cg_intrinsic(g, "llvm.sqrt", &bc2, 1);
     }
     /* Runs of layers with one lr_mult: [begin, next run's first tensor). */
-    int64_t begin = 0;
+    int64_t begin = 0, run = 0;
     double mult = -1;
     for (int k = 0; k <= p->nlayers; k++) {
         const plan_layer *l = k < p->nlayers ? &p->layers[k] : NULL;
@@ -182,7 +225,7 @@ void cg_opt_update(cg *g, LLVMValueRef rate, LLVMValueRef t)
         if (inv_bc1)
             c.step_size = LLVMBuildFMul(g->b, c.rate, inv_bc1, "");
         if (end > begin)
-            update_range(g, &c, begin, end);
+            update_run(g, &c, run++, begin, end);
         begin = end;
         if (l)
             mult = plan_lr_mult(l);

@@ -179,6 +179,7 @@ void plan_layout(plan *p)
         dropout |= p->layers[i].kind == PLAN_DROPOUT;
     p->seed = dropout ? reserve(&cursor, 2) : -1;
     p->scratch = p->opt.clip_norm > 0 ? reserve(&cursor, PLAN_ALIGN) : -1;
+    p->opt_scalars = reserve(&cursor, (int64_t)(p->nlayers + 1) * PLAN_OPT_SCALARS);
     int64_t wt = 0;
     for (int i = 0; i < p->nlayers; i++)
         if (plan_dx_transposed(p, &p->layers[i]) && layer_weights(&p->layers[i]) > wt)

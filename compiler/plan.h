@@ -101,6 +101,9 @@ typedef struct plan {
     int64_t act_begin;                     /* first activation float */
     int64_t seed;                          /* 2 floats: the init seed's bits (dropout), or -1 */
     int64_t scratch;                       /* 16 floats of scratch (global norm), or -1 */
+    int64_t opt_scalars;                   /* PLAN_OPT_SCALARS floats per run of layers
+                                              with one lr_mult: the update's per-step
+                                              scalars (cg_opt.c) */
     int64_t wt;                            /* W^T of the largest layer whose dx product
                                               reads a transposed copy (plan_dx_transposed),
                                               or -1 */
@@ -115,6 +118,7 @@ void plan_layout(plan *p);
 
 /* Trainable parameters of one layer. */
 int64_t plan_layer_params(const plan_layer *l);
+#define PLAN_OPT_SCALARS 4
 /* Whether the layer's input gradient dx = dz W^T is computed from a copy of
  * W transposed into p->wt (compiler/cg_dense.c): a DENSE or CONV2D layer
  * with a dx, a W of PLAN_WT_MIN_FLOATS and more (it would not stay in a
