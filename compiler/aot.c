@@ -110,11 +110,10 @@ int aot_emit_object(const plan *p, const aot_target *t, const char *config, size
 {
     *msg = NULL;
     LLVMContextRef ctx = LLVMContextCreate();
-    LLVMModuleRef m = cg_build_module(p, ctx, msg);
-    LLVMTargetMachineRef tm = NULL;
+    LLVMTargetMachineRef tm = target_machine(t, msg);
+    LLVMModuleRef m = tm ? cg_build_module(p, ctx, cg_vector_floats(tm), msg) : NULL;
     int rc = -1;
-    if (m && cg_add_config(m, config, len, msg) == 0 && (tm = target_machine(t, msg)) &&
-        cg_optimize(m, tm, cg_opt_level_for(p), msg) == 0) {
+    if (m && cg_add_config(m, config, len, msg) == 0 && cg_optimize(m, tm, cg_opt_level_for(p), msg) == 0) {
         char *path = strdup(obj_path), *err = NULL;
         if (!path)
             *msg = strdup("out of memory");

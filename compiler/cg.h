@@ -10,9 +10,14 @@
 #include <llvm-c/TargetMachine.h>
 #include "plan.h"
 
-/* Builds the module in `ctx`. Verified; returns NULL and fills *msg (malloc'd)
- * on an internal error. */
-LLVMModuleRef cg_build_module(const plan *p, LLVMContextRef ctx, char **msg);
+/* Builds the module in `ctx`, its matrix kernels for vectors of
+ * `vec_floats` floats. Verified; returns NULL and fills *msg (malloc'd) on
+ * an internal error. */
+LLVMModuleRef cg_build_module(const plan *p, LLVMContextRef ctx, int vec_floats, char **msg);
+/* Floats per vector register of the machine tm generates code for: 16
+ * with AVX-512, 8 with AVX2 (x86-64-v3), else 4. cg_build_module's kernels
+ * are built for it. */
+int cg_vector_floats(LLVMTargetMachineRef tm);
 
 /* A target machine for the host (CPU name and features) or, with
  * portable != 0, for x86-64-v3. Returns NULL and fills *msg on failure. */

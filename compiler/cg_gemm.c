@@ -19,11 +19,11 @@
  * Each emits rows [base, base + count) of C, base a run-time value
  * (cg_parallel.c hands out chunks of rows to threads). Every sum runs in one fixed order, so results do not depend on
  * how the rows are split.
- * The vector width is the host's (16 floats with AVX-512, 8 with AVX).
+ * The vector width is the target's (cg_vector_floats: 16 floats with
+ * AVX-512, 8 with AVX2).
  */
 #include "cg_internal.h"
 
-#include <llvm-c/TargetMachine.h>
 #include <string.h>
 
 enum { MAX_MR = 8, MAX_NV = 4, NT_MR = 4, NT_NR = 4 };
@@ -35,10 +35,7 @@ typedef struct vec {
 
 static vec host_vec(cg *g)
 {
-    char *features = LLVMGetHostCPUFeatures();
-    int w = strstr(features, "+avx512f") ? 16 : strstr(features, "+avx") ? 8 : 4;
-    LLVMDisposeMessage(features);
-    return (vec){.w = w, .t = LLVMVectorType(g->f32, (unsigned)w)};
+    return (vec){.w = g->vec_floats, .t = LLVMVectorType(g->f32, (unsigned)g->vec_floats)};
 }
 
 /* ---- vector helpers --------------------------------------------------------- */

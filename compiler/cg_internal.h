@@ -23,6 +23,7 @@ typedef struct cg {
     LLVMValueRef t;        /* step: the i32 update count t; NULL in eval */
     LLVMValueRef pool;     /* its lrc_rt_pool* argument; NULL in lrc_init */
     int train;             /* 1 in lrc_step: dropout on, batch statistics */
+    int vec_floats;        /* floats per vector register (cg_vector_floats) */
     LLVMTypeRef f32, i32, i64, ptr, void_t;
 } cg;
 

@@ -234,9 +234,9 @@ static char *verify(LLVMModuleRef m)
     return msg;
 }
 
-LLVMModuleRef cg_build_module(const plan *p, LLVMContextRef ctx, char **msg)
+LLVMModuleRef cg_build_module(const plan *p, LLVMContextRef ctx, int vec_floats, char **msg)
 {
-    cg g = {.p = p, .ctx = ctx};
+    cg g = {.p = p, .ctx = ctx, .vec_floats = vec_floats};
     cg_types(&g);
     g.mod = LLVMModuleCreateWithNameInContext("lrc_model", ctx);
     g.b = LLVMCreateBuilderInContext(ctx);

@@ -72,6 +72,17 @@ LLVMTargetMachineRef cg_target_machine(int portable, char **msg)
 static const char pipeline[] = "function(sroa,early-cse<memssa>," INSTCOMBINE ",loop-mssa(licm),gvn,loop-vectorize,"
                                "loop-unroll<O3;no-partial;no-runtime>," INSTCOMBINE ",simplifycfg)";
 
+int cg_vector_floats(LLVMTargetMachineRef tm)
+{
+    char *cpu = LLVMGetTargetMachineCPU(tm), *features = LLVMGetTargetMachineFeatureString(tm);
+    int w = strstr(features, "+avx512f") || !strcmp(cpu, "x86-64-v4")                ? 16
+            : strstr(features, "+avx2") || strstr(features, "+avx,") || !strcmp(cpu, "x86-64-v3") ? 8
+                                                                                               : 4;
+    LLVMDisposeMessage(cpu);
+    LLVMDisposeMessage(features);
+    return w;
+}
+
 cg_opt_level cg_opt_level_for(const plan *p)
 {
     for (int i = 0; i < p->nlayers; i++) {

@@ -289,11 +289,14 @@ jit *jit_compile(const plan *p, lrc_model *model, jit_info *info, char **msg)
     jt->level = cg_opt_level_for(p);
     double t0 = now_seconds();
     LLVMOrcThreadSafeContextRef tsc = LLVMOrcCreateNewThreadSafeContext();
-    LLVMModuleRef m = cg_build_module(p, LLVMOrcThreadSafeContextGetContext(tsc), msg);
+    LLVMTargetMachineRef tm = cg_target_machine(0, msg);
+    LLVMModuleRef m = tm ? cg_build_module(p, LLVMOrcThreadSafeContextGetContext(tsc), cg_vector_floats(tm), msg)
+                         : NULL;
     double t1 = now_seconds();
-    LLVMTargetMachineRef tm = m ? cg_target_machine(0, msg) : NULL;
-    int ok = tm != NULL;
-    if (ok) {
+    int ok = m != NULL;
+    if (!ok && tm)
+        LLVMDisposeTargetMachine(tm);
+    if (ok) { /* the JIT takes the target machine */
         fill_target_info(info, tm);
         ok = create_lljit(jt, tm, msg) == 0 &&
              define_runtime_symbols(jt->lljit, msg) == 0;
@@ -338,19 +341,19 @@ char *jit_emit_ir(const plan *p, int opt, char **msg)
 {
     *msg = NULL;
     LLVMContextRef ctx = LLVMContextCreate();
-    LLVMModuleRef m = cg_build_module(p, ctx, msg);
+    LLVMTargetMachineRef tm = cg_target_machine(0, msg);
+    LLVMModuleRef m = tm ? cg_build_module(p, ctx, cg_vector_floats(tm), msg) : NULL;
     char *text = NULL;
     if (m) {
-        LLVMTargetMachineRef tm = opt ? cg_target_machine(0, msg) : NULL;
-        if (!opt || (tm && cg_optimize(m, tm, cg_opt_level_for(p), msg) == 0)) {
+        if (!opt || cg_optimize(m, tm, cg_opt_level_for(p), msg) == 0) {
             char *ir = LLVMPrintModuleToString(m);
             text = dup_message("", ir);
             LLVMDisposeMessage(ir);
         }
-        if (tm)
-            LLVMDisposeTargetMachine(tm);
         LLVMDisposeModule(m);
     }
+    if (tm)
+        LLVMDisposeTargetMachine(tm);
     LLVMContextDispose(ctx);
     return text;
 }
