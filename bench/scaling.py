@@ -24,8 +24,8 @@ came out under a third of that; at least 3 steps), so the big shapes take few.
 
 What is measured, per point (report.json of the run):
   step us   measure.step_seconds_per_step: the compiled step alone
-  loop us   provenance.run_seconds / steps: the whole range-test loop
-            (batching, smoothing, stop rules, weight initialisation amortised)
+  loop us   measure.loop_seconds_per_step: the whole range-test loop
+            (batching, smoothing, stop rules; not the set-up before it)
   FLOP/step 6 x batch x weights (forward 2, backward 4 per weight and sample,
             as bench/run.py counts them; biases and activations not counted)
   GFLOP/s   FLOP/step / step time
@@ -223,7 +223,7 @@ def measure_point(lrc, tmp, w, b, t_o, quick, reps):
     assert 6 * b * weights == flops, (w, b, weights)
     runs = [r] + [run_report(lrc, lrf, os.path.join(tmp, f"w{w}_b{b}_rep{i}")) for i in range(1, reps)]
     return (r["steps"], statistics.median(x["measure"]["step_seconds_per_step"] for x in runs),
-            statistics.median(x["provenance"]["run_seconds"] / x["steps"] for x in runs))
+            statistics.median(x["measure"]["loop_seconds_per_step"] for x in runs))
 
 
 def sgemm():
