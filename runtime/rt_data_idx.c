@@ -164,13 +164,14 @@ static int read_both(idx_file *images, idx_file *labels, int64_t limit, rt_datas
         rc = rt_errf(err, RT_BAD_INPUT, "%s: holds %u labels, but %s holds %u images",
                      labels->path, (unsigned)labels->dims[0], images->path,
                      (unsigned)images->dims[0]);
+    if (rc != RT_OK) /* the dimensions are only known to be sane once both headers are */
+        return rc;
     int64_t n = images->dims[0], features = (int64_t)images->dims[1] * images->dims[2];
     if (limit > 0 && limit < n)
         n = limit;
     images->keep_bytes = (uint64_t)n * (uint64_t)features;
     labels->keep_bytes = (uint64_t)n;
-    if (rc == RT_OK)
-        rc = rt_data_alloc(out, n, features, err);
+    rc = rt_data_alloc(out, n, features, err);
     if (rc == RT_OK)
         rc = read_data(images, out->x, err);
     if (rc == RT_OK)
