@@ -16,6 +16,20 @@ if cmp -s "$tmp/plain/curve.csv" "$tmp/s1/curve.csv"; then ok; else bad "seeds 1
 expect_code 0 "seeds 3, 1 thread" run --seeds 3 --threads 1 --out "$tmp/s3a"
 expect_code 0 "seeds 3, 3 threads" run --seeds 3 --threads 3 --out "$tmp/s3b"
 if cmp -s "$tmp/s3a/curve.csv" "$tmp/s3b/curve.csv"; then ok; else bad "seeds: curves depend on the thread count"; fi
+# the step's threads: a single seed gets all of them (--threads 2: a pool of
+# two), --threads 1 none; pool_steps counts the steps handed the pool
+expect_code 0 "one seed, 2 threads" run --threads 2 --out "$tmp/t2"
+expect_code 0 "one seed, 1 thread" run --threads 1 --out "$tmp/t1"
+if cmp -s "$tmp/t1/curve.csv" "$tmp/t2/curve.csv"; then ok; else bad "the step's threads change the curve"; fi
+python3 - "$tmp/t1/report.json" "$tmp/t2/report.json" "$tmp/s3b/report.json" <<'PY' && ok || bad "step_threads / pool_steps in report.json"
+import json, sys
+one, two, seeds = (json.load(open(p)) for p in sys.argv[1:])
+m1, m2 = one["measure"], two["measure"]
+assert m1["step_threads"] == 1 and m1["pool_steps"] == 0, m1
+assert m2["step_threads"] == 2 and 1 <= m2["pool_steps"] <= two["steps"], m2
+assert seeds["measure"]["step_threads"] == 1, seeds["measure"]  # 3 seeds on 3 threads: none left over
+assert m1["loop_seconds_per_step"] >= m1["step_seconds_per_step"] > 0, m1
+PY
 expect_grep '^seed,step,rate,loss,smoothed$' "$tmp/s3a/curve.csv" "seeds: seed column"
 for seed in 1 2 3; do   # digits_mlp's sweep has seed 1
   expect_code 0 "seed $seed alone" run --seed $seed --out "$tmp/alone$seed"
