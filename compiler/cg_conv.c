@@ -73,7 +73,7 @@ static cg_mm conv_mm(cg *g, const plan_layer *l)
 {
     return (cg_mm){.rows = g->p->batch * l->osh.h * l->osh.w, .in = l->k * l->k * l->ish.c, .out = l->osh.c,
                    .x = l->col, .w = l->w, .b = l->b, .z = l->z, .dz = l->dy, .dx = l->dcol,
-                   .wt = plan_dx_transposed(g->p, l) ? g->p->wt : -1};
+                   .dx_nn = plan_dx_transposed(g->p, l)};
 }
 
 void cg_conv_forward(cg *g, const plan_layer *l)

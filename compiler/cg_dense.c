@@ -10,88 +10,73 @@
  * dW = x^T dz as "nn" products (vectors along o; x^T is x read with swapped
  * strides), dx = dz W^T as dot products along o ("nt") — or, when W is too
  * large to stay in L2 while every row tile of dz passes over it
- * (plan_dx_transposed), as an "nn" product on a copy of W transposed into
- * the plan's scratch p->wt: one pass over W then saves a pass over W per
- * row tile. Large products are cut into chunks of output rows for the
- * pool's threads (cg_parallel.c). Activations are cg_act.c; the gradient
- * block is zeroed by the caller before the backward pass (dW is
- * overwritten, db accumulated).
+ * (plan_dx_transposed), as an "nn" product that packs W^T sliver by
+ * sliver as it goes. Large products are cut into chunks of rows or of
+ * columns for the pool's threads (cg_parallel.c), whichever makes the
+ * chunks read less again. Activations are cg_act.c; the gradient block is
+ * zeroed by the caller before the backward pass (dW is overwritten, db
+ * accumulated).
  */
 #include "cg_internal.h"
 
 static LLVMValueRef mm_x(cg *g, const cg_mm *m) { return m->x < 0 ? g->x : cg_mem(g, m->x, NULL); }
 
-/* z rows [base, base + count) */
-static void z_rows(cg *g, const void *arg, LLVMValueRef base, int64_t count)
+/* The three products' operands, built in the function being emitted (a
+ * part function cannot use the caller's values). */
+static cg_gemm z_gemm(cg *g, const cg_mm *m) /* z = x W + bias */
 {
-    const cg_mm *m = arg;
-    cg_gemm z = {.m = m->rows, .n = m->out, .k = m->in, .a = mm_x(g, m), .a_m = m->in, .a_k = 1,
-                 .b = cg_mem(g, m->w, NULL), .ldb = m->out, .c = cg_mem(g, m->z, NULL), .ldc = m->out,
-                 .bias = cg_mem(g, m->b, NULL)};
-    cg_gemm_nn_rows(g, &z, base, count);
+    return (cg_gemm){.m = m->rows, .n = m->out, .k = m->in, .a = mm_x(g, m), .a_m = m->in, .a_k = 1,
+                     .b = cg_mem(g, m->w, NULL), .ldb = m->out, .c = cg_mem(g, m->z, NULL), .ldc = m->out,
+                     .bias = cg_mem(g, m->b, NULL)};
 }
 
-/* dW rows [base, base + count) (rows of dW are inputs i) */
-static void dw_rows(cg *g, const void *arg, LLVMValueRef base, int64_t count)
+static cg_gemm dw_gemm(cg *g, const cg_mm *m) /* dW = x^T dz: rows of dW are inputs i */
 {
-    const cg_mm *m = arg;
-    cg_gemm dw = {.m = m->in, .n = m->out, .k = m->rows, .a = mm_x(g, m), .a_m = 1, .a_k = m->in,
-                  .b = cg_mem(g, m->dz, NULL), .ldb = m->out, .c = cg_mem(g, g->p->grads + m->w, NULL),
-                  .ldc = m->out};
-    cg_gemm_nn_rows(g, &dw, base, count);
+    return (cg_gemm){.m = m->in, .n = m->out, .k = m->rows, .a = mm_x(g, m), .a_m = 1, .a_k = m->in,
+                     .b = cg_mem(g, m->dz, NULL), .ldb = m->out, .c = cg_mem(g, g->p->grads + m->w, NULL),
+                     .ldc = m->out};
 }
 
-/* dx rows [base, base + count): dot products of dz rows and W rows */
-static void dx_rows(cg *g, const void *arg, LLVMValueRef base, int64_t count)
+static cg_gemm dx_gemm(cg *g, const cg_mm *m) /* dx = dz W^T: B(o, i) = W[i][o] */
 {
-    const cg_mm *m = arg;
-    cg_gemm dx = {.m = m->rows, .n = m->in, .k = m->out, .a = cg_mem(g, m->dz, NULL), .a_m = m->out, .a_k = 1,
-                  .b = cg_mem(g, m->w, NULL), .ldb = m->out, .c = cg_mem(g, m->dx, NULL), .ldc = m->in};
-    cg_gemm_nt_rows(g, &dx, base, count);
+    return (cg_gemm){.m = m->rows, .n = m->in, .k = m->out, .a = cg_mem(g, m->dz, NULL), .a_m = m->out, .a_k = 1,
+                     .b = cg_mem(g, m->w, NULL), .ldb = m->out, .b_trans = m->dx_nn, .c = cg_mem(g, m->dx, NULL),
+                     .ldc = m->in};
 }
 
-/* dx rows [base, base + count) as dz W^T with W^T read from m->wt */
-static void dx_rows_wt(cg *g, const void *arg, LLVMValueRef base, int64_t count)
-{
-    const cg_mm *m = arg;
-    cg_gemm dx = {.m = m->rows, .n = m->in, .k = m->out, .a = cg_mem(g, m->dz, NULL), .a_m = m->out, .a_k = 1,
-                  .b = cg_mem(g, m->wt, NULL), .ldb = m->in, .c = cg_mem(g, m->dx, NULL), .ldc = m->in};
-    cg_gemm_nn_rows(g, &dx, base, count);
-}
+typedef struct mm_product {
+    const cg_mm *m;
+    cg_gemm (*gemm)(cg *g, const cg_mm *m);
+    enum { BY_ROWS, BY_COLS, NT_ROWS } how;
+} mm_product;
 
-/* W^T[o][i] = W[i][o] for o in [base, base + count), WT_BLOCK columns of W
- * at a time: each row of W is read in runs of WT_BLOCK floats and each of
- * the WT_BLOCK rows of W^T written in order. */
-enum { WT_BLOCK = 8 };
-
-static void wt_block(cg *g, const cg_mm *m, LLVMValueRef o0, int64_t n)
+static void product_range(cg *g, const void *arg, LLVMValueRef base, int64_t count)
 {
-    cg_loop i = cg_for(g, 0, m->in, 1, "ti");
-    LLVMValueRef wrow = cg_idx(g, i.iv, m->out, o0);
-    for (int64_t c = 0; c < n; c++) {
-        LLVMValueRef o = LLVMBuildNSWAdd(g->b, o0, cg_i64(g, c), "");
-        LLVMValueRef v = cg_load(g, cg_mem(g, m->w, LLVMBuildNSWAdd(g->b, wrow, cg_i64(g, c), "")));
-        cg_store(g, v, cg_mem(g, m->wt, cg_idx(g, o, m->in, i.iv)));
+    const mm_product *p = arg;
+    cg_gemm gm = p->gemm(g, p->m);
+    switch (p->how) {
+    case BY_ROWS: cg_gemm_nn_rows(g, &gm, base, count); break;
+    case BY_COLS: cg_gemm_nn_cols(g, &gm, base, count); break;
+    case NT_ROWS: cg_gemm_nt_rows(g, &gm, base, count); break;
     }
-    cg_end(g, &i);
 }
 
-static void wt_rows(cg *g, const void *arg, LLVMValueRef base, int64_t count)
+/* An m x n product over k, on the pool when large. Chunks of rows each
+ * read all of B (k x n), chunks of columns all of A (m x k): it is cut
+ * the way that reads the smaller operand again — by columns when n > m,
+ * as for a wide layer's z = x W at a batch smaller than its width, where
+ * every chunk of batch rows would otherwise stream the whole of W. */
+static void product(cg *g, const char *name, const cg_mm *m, cg_gemm (*gemm)(cg *, const cg_mm *), int nt,
+                    int64_t rows, int64_t cols)
 {
-    const cg_mm *m = arg;
-    int64_t full = count / WT_BLOCK * WT_BLOCK;
-    if (full > 0) {
-        cg_loop ob = cg_for(g, 0, full, WT_BLOCK, "tb");
-        wt_block(g, m, LLVMBuildNSWAdd(g->b, base, ob.iv, ""), WT_BLOCK);
-        cg_end(g, &ob);
-    }
-    if (full < count)
-        wt_block(g, m, LLVMBuildNSWAdd(g->b, base, cg_i64(g, full), ""), count - full);
+    mm_product p = {.m = m, .gemm = gemm, .how = nt ? NT_ROWS : cols > rows ? BY_COLS : BY_ROWS};
+    int by_cols = p.how == BY_COLS;
+    double flops = 2.0 * (double)m->rows * (double)m->in * (double)m->out;
+    cg_parallel(g, &(cg_split){.name = name, .n = by_cols ? cols : rows, .align = by_cols ? CG_COL_ALIGN : CG_ROW_ALIGN,
+                               .flops = flops, .body = product_range, .arg = &p});
 }
 
-static double flops(const cg_mm *m) { return 2.0 * (double)m->rows * (double)m->in * (double)m->out; }
-
-void cg_mm_forward(cg *g, const cg_mm *m) { cg_parallel_rows(g, m->rows, flops(m), z_rows, m); }
+void cg_mm_forward(cg *g, const cg_mm *m) { product(g, "z", m, z_gemm, 0, m->rows, m->out); }
 
 /* db[o] += dz[r][o] */
 static void emit_db(cg *g, const cg_mm *m)
@@ -108,13 +93,10 @@ static void emit_db(cg *g, const cg_mm *m)
 
 void cg_mm_backward(cg *g, const cg_mm *m)
 {
-    cg_parallel_rows(g, m->in, flops(m), dw_rows, m);
+    product(g, "dw", m, dw_gemm, 0, m->in, m->out);
     emit_db(g, m);
-    if (m->dx >= 0 && m->wt >= 0) {
-        cg_parallel_rows(g, m->out, flops(m), wt_rows, m);
-        cg_parallel_rows(g, m->rows, flops(m), dx_rows_wt, m);
-    } else if (m->dx >= 0)
-        cg_parallel_rows(g, m->rows, flops(m), dx_rows, m);
+    if (m->dx >= 0)
+        product(g, "dx", m, dx_gemm, !m->dx_nn, m->rows, m->in);
 }
 
 /* ---- the dense layer: rows = batch ----------------------------------------- */
@@ -124,7 +106,7 @@ static cg_mm dense_mm(cg *g, const plan_layer *l)
 {
     return (cg_mm){.rows = g->p->batch, .in = l->in, .out = l->out, .x = l->x,
                    .w = l->w, .b = l->b, .z = l->z, .dz = l->dy, .dx = l->dx,
-                   .wt = plan_dx_transposed(g->p, l) ? g->p->wt : -1};
+                   .dx_nn = plan_dx_transposed(g->p, l)};
 }
 
 void cg_dense_forward(cg *g, const plan_layer *l)

@@ -5,20 +5,26 @@
  * (cg_dense.c) and, through im2col, conv2d use them for the forward pass
  * and both backward products.
  *
- *   cg_gemm_nn_rows   C(i, j) = bias[j] + sum_p A(i, p) B[p][j]
+ *   cg_gemm_nn_rows   C(i, j) = bias[j] + sum_p A(i, p) B(p, j)
+ *   cg_gemm_nn_cols      (the same product, a range of rows or of columns)
  *                A(i, p) = a[i*a_m + p*a_k] (any strides: X or X^T)
+ *                B(p, j) = b[p*ldb + j], or b[j*ldb + p] (b_trans: W^T)
  *                tile: mr rows x nv vectors along j; one load of each B
  *                vector feeds mr rows, one broadcast of A feeds nv vectors.
+ *                The reduction runs in blocks; each block's sliver of a
+ *                64-column panel of B is packed into a contiguous buffer
+ *                on the stack when many row tiles will read it (and
+ *                always for a B read transposed, through w x w register
+ *                transposes), so it stays in L1 while they do.
  *   cg_gemm_nt_rows   C(i, j) = sum_p a[i*a_m + p] b[j*ldb + p]   (dZ W^T)
  *                tile: mr x nr dot products, vectors along p, each
  *                accumulator summed by a fixed shuffle tree at the end.
  *                Every row tile reads all of B, so it is for a B that
- *                stays in L2 (cg_dense.c transposes a larger W and uses
- *                the nn kernel).
+ *                stays in L2 (a larger W^T goes to the nn kernel, b_trans).
  *
- * Each emits rows [base, base + count) of C, base a run-time value
- * (cg_parallel.c hands out chunks of rows to threads). Every sum runs in one fixed order, so results do not depend on
- * how the rows are split.
+ * Each emits a range [base, base + count) of C's rows or columns, base a
+ * run-time value (cg_parallel.c hands out chunks to threads). Every sum
+ * runs in one fixed order, so results do not depend on how C is split.
  * The vector width is the target's (cg_vector_floats: 16 floats with
  * AVX-512, 8 with AVX2).
  */
@@ -143,12 +149,19 @@ static reduction cut_reduction(int64_t k, int64_t max)
 
 /* ---- NN: vectors along j ---------------------------------------------------- */
 
+/* Where a tile reads B from: B(p0 + p, j0 + j) = b[(p0 + p)*ld + j0 + j] —
+ * the operand itself, or a panel packed from it (p0 and j0 then 0). */
+typedef struct bsrc {
+    LLVMValueRef b, j0, p0;
+    int64_t ld;
+} bsrc;
+
 /* One tile: rows i0..i0+mr, vectors j0 + c*w for c < nv, the last one
  * `last` lanes wide, summing p over [p0, p0 + kc). The accumulators start
  * from C itself (`from_c`, a later block of the reduction) or from the
  * bias (zero without one). */
-static void nn_tile(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef i0, LLVMValueRef j0, LLVMValueRef p0,
-                    int64_t kc, int from_c, int mr, int nv, int last)
+static void nn_tile(cg *g, const vec *v, const cg_gemm *m, const bsrc *bs, LLVMValueRef i0, LLVMValueRef j0,
+                    LLVMValueRef p0, int64_t kc, int from_c, int mr, int nv, int last)
 {
     LLVMValueRef init[MAX_MR][MAX_NV], acc[MAX_MR][MAX_NV], next[MAX_MR][MAX_NV], cp[MAX_MR][MAX_NV];
     for (int r = 0; r < mr; r++) {
@@ -171,9 +184,9 @@ static void nn_tile(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef i0, LLVM
         for (int c = 0; c < nv; c++)
             acc[r][c] = carried(g, v->t, init[r][c], pre);
     LLVMValueRef p = LLVMBuildNSWAdd(g->b, p0, l.iv, "");
-    LLVMValueRef bv[MAX_NV], brow = cg_idx(g, p, m->ldb, j0);
+    LLVMValueRef bv[MAX_NV], brow = cg_idx(g, LLVMBuildNSWAdd(g->b, bs->p0, l.iv, ""), bs->ld, bs->j0);
     for (int c = 0; c < nv; c++)
-        bv[c] = vload(g, v, cg_at(g, m->b, add_i(g, brow, c * v->w)), c == nv - 1 ? last : v->w);
+        bv[c] = vload(g, v, cg_at(g, bs->b, add_i(g, brow, c * v->w)), c == nv - 1 ? last : v->w);
     LLVMValueRef apk = cg_idx(g, p, m->a_k, NULL);
     for (int r = 0; r < mr; r++) {
         LLVMValueRef ai = cg_idx(g, add_i(g, i0, r), m->a_m, apk);
@@ -191,8 +204,8 @@ static void nn_tile(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef i0, LLVM
 }
 
 /* Rows [base, base + count) in tiles of mr, then one edge tile. */
-static void nn_rows(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef base, int64_t count, LLVMValueRef j0,
-                    LLVMValueRef p0, int64_t kc, int from_c, int nv, int last)
+static void nn_rows(cg *g, const vec *v, const cg_gemm *m, const bsrc *bs, LLVMValueRef base, int64_t count,
+                    LLVMValueRef j0, LLVMValueRef p0, int64_t kc, int from_c, int nv, int last)
 {
     int mr = MAX_MR * 3 / nv < MAX_MR ? MAX_MR * 3 / nv : MAX_MR;
     if (v->w < 16 && nv > 2)
@@ -200,28 +213,142 @@ static void nn_rows(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef base, in
     int64_t full = count / mr * mr;
     if (full > 0) {
         cg_loop i = cg_for(g, 0, full, mr, "gi");
-        nn_tile(g, v, m, LLVMBuildNSWAdd(g->b, base, i.iv, ""), j0, p0, kc, from_c, mr, nv, last);
+        nn_tile(g, v, m, bs, LLVMBuildNSWAdd(g->b, base, i.iv, ""), j0, p0, kc, from_c, mr, nv, last);
         cg_end(g, &i);
     }
     if (full < count)
-        nn_tile(g, v, m, add_i(g, base, full), j0, p0, kc, from_c, (int)(count - full), nv, last);
+        nn_tile(g, v, m, bs, add_i(g, base, full), j0, p0, kc, from_c, (int)(count - full), nv, last);
 }
 
-/* Every column panel of the rows, summing p over [p0, p0 + kc). */
-static void nn_block(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef base, int64_t count, LLVMValueRef p0,
-                     int64_t kc, int from_c)
+/* The packing buffer: one per function, in its entry block, for the
+ * largest sliver (a reduction block of at most 1.5 NN_KC rows). */
+enum { NN_KC = 128, PACK_ROWS = NN_KC + NN_KC / 2 };
+
+static LLVMValueRef pack_buffer(cg *g, const vec *v)
+{
+    if (g->pack_fn == g->fn)
+        return g->pack;
+    LLVMBuilderRef at = LLVMCreateBuilderInContext(g->ctx);
+    LLVMBasicBlockRef entry = LLVMGetEntryBasicBlock(g->fn);
+    LLVMValueRef first = LLVMGetFirstInstruction(entry);
+    if (first)
+        LLVMPositionBuilderBefore(at, first);
+    else
+        LLVMPositionBuilderAtEnd(at, entry);
+    LLVMValueRef buf = LLVMBuildAlloca(at, LLVMArrayType(g->f32, (unsigned)(PACK_ROWS * MAX_NV * v->w)), "pack");
+    LLVMSetAlignment(buf, 64);
+    g->pack = LLVMBuildPointerCast(at, buf, g->ptr, "");
+    g->pack_fn = g->fn;
+    LLVMDisposeBuilder(at);
+    return g->pack;
+}
+
+/* B(p0 .. p0 + kc, j0 .. j0 + nv vectors) copied to consecutive vectors
+ * of the buffer: the sliver every row tile reads, made contiguous. In B
+ * itself its rows lie ldb floats apart, which for the power-of-two widths
+ * networks use puts them all in the same few L1 sets — the sliver would
+ * not stay in L1 between row tiles. */
+static bsrc pack_b(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef j0, LLVMValueRef p0, int64_t kc, int nv)
+{
+    LLVMValueRef buf = pack_buffer(g, v);
+    cg_loop p = cg_for(g, 0, kc, 1, "pack");
+    LLVMValueRef from = cg_idx(g, LLVMBuildNSWAdd(g->b, p0, p.iv, ""), m->ldb, j0);
+    LLVMValueRef to = cg_idx(g, p.iv, (int64_t)nv * v->w, NULL);
+    for (int c = 0; c < nv; c++)
+        vstore(g, v, vload(g, v, cg_at(g, m->b, add_i(g, from, c * v->w)), v->w), cg_at(g, buf, add_i(g, to, c * v->w)),
+               v->w);
+    cg_end(g, &p);
+    return (bsrc){.b = buf, .j0 = cg_i64(g, 0), .p0 = cg_i64(g, 0), .ld = (int64_t)nv * v->w};
+}
+
+/* rows[0..w) transposed in place: lane q of row r goes to lane r of row q.
+ * Each step swaps the off-diagonal s x s blocks of every 2s x 2s block
+ * (one two-source shuffle per row); the steps for s = w/2, ..., 1 together
+ * transpose. */
+static void transpose(cg *g, const vec *v, LLVMValueRef *rows)
+{
+    for (int s = v->w / 2; s >= 1; s /= 2)
+        for (int i = 0; i < v->w; i++) {
+            if (i & s)
+                continue;
+            LLVMValueRef lo[16], hi[16];
+            for (int j = 0; j < v->w; j++) {
+                lo[j] = cg_i32(g, (uint32_t)(j & s ? v->w + j - s : j));
+                hi[j] = cg_i32(g, (uint32_t)(j & s ? v->w + j : j + s));
+            }
+            LLVMValueRef a = rows[i], b = rows[i + s];
+            rows[i] = LLVMBuildShuffleVector(g->b, a, b, LLVMConstVector(lo, (unsigned)v->w), "");
+            rows[i + s] = LLVMBuildShuffleVector(g->b, a, b, LLVMConstVector(hi, (unsigned)v->w), "");
+        }
+}
+
+/* For a B read transposed (B(p, j) = b[j*ldb + p]): sliver rows
+ * [pb, pb + np) (np <= w) of the panel's nv vectors, the last `last`
+ * lanes wide, into the buffer — w x w blocks loaded along p, transposed
+ * in registers, stored along j. */
+static void pack_t_block(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef buf, int64_t ld, LLVMValueRef j0,
+                         LLVMValueRef p, LLVMValueRef pb, int np, int nv, int last)
+{
+    for (int c = 0; c < nv; c++) {
+        LLVMValueRef rows[16];
+        for (int r = 0; r < v->w; r++)
+            rows[r] = r < (c == nv - 1 ? last : v->w)
+                          ? vload(g, v, cg_at(g, m->b, cg_idx(g, add_i(g, j0, c * v->w + r), m->ldb, p)), np)
+                          : LLVMConstNull(v->t);
+        transpose(g, v, rows);
+        for (int q = 0; q < np; q++)
+            vstore(g, v, rows[q], cg_at(g, buf, cg_idx(g, add_i(g, pb, q), ld, cg_i64(g, c * v->w))), v->w);
+    }
+}
+
+static bsrc pack_b_trans(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef j0, LLVMValueRef p0, int64_t kc, int nv,
+                         int last)
+{
+    LLVMValueRef buf = pack_buffer(g, v);
+    int64_t ld = (int64_t)nv * v->w, full = kc / v->w * v->w;
+    if (full > 0) {
+        cg_loop pb = cg_for(g, 0, full, v->w, "packt");
+        pack_t_block(g, v, m, buf, ld, j0, LLVMBuildNSWAdd(g->b, p0, pb.iv, ""), pb.iv, v->w, nv, last);
+        cg_end(g, &pb);
+    }
+    if (full < kc)
+        pack_t_block(g, v, m, buf, ld, j0, add_i(g, p0, full), cg_i64(g, full), (int)(kc - full), nv, last);
+    return (bsrc){.b = buf, .j0 = cg_i64(g, 0), .p0 = cg_i64(g, 0), .ld = ld};
+}
+
+/* Where the tiles of one panel read B: B itself, or a packed copy — always
+ * for a B read transposed, else when enough row tiles reuse the sliver and
+ * B's rows are far enough apart to collide in L1. */
+static bsrc panel_b(cg *g, const vec *v, const cg_gemm *m, int64_t count, LLVMValueRef j0, LLVMValueRef p0, int64_t kc,
+                    int nv, int last)
+{
+    if (m->b_trans)
+        return pack_b_trans(g, v, m, j0, p0, kc, nv, last);
+    if (nv == MAX_NV && last == v->w && count >= 3 * MAX_MR && kc >= 16 && m->ldb >= 256)
+        return pack_b(g, v, m, j0, p0, kc, nv);
+    return (bsrc){.b = m->b, .j0 = j0, .p0 = p0, .ld = m->ldb};
+}
+
+/* Columns [jbase, jbase + ncols) of rows [base, base + count), panel by
+ * panel, summing p over [p0, p0 + kc). */
+static void nn_block(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef base, int64_t count, LLVMValueRef jbase,
+                     int64_t ncols, LLVMValueRef p0, int64_t kc, int from_c)
 {
     int nvmax = v->w == 16 ? MAX_NV : 2;
-    int64_t panel = (int64_t)nvmax * v->w, full = m->n / panel * panel;
+    int64_t panel = (int64_t)nvmax * v->w, full = ncols / panel * panel;
     if (full > 0) {
         cg_loop j = cg_for(g, 0, full, panel, "gj");
-        nn_rows(g, v, m, base, count, j.iv, p0, kc, from_c, nvmax, v->w);
+        LLVMValueRef j0 = LLVMBuildNSWAdd(g->b, jbase, j.iv, "");
+        bsrc bs = panel_b(g, v, m, count, j0, p0, kc, nvmax, v->w);
+        nn_rows(g, v, m, &bs, base, count, j0, p0, kc, from_c, nvmax, v->w);
         cg_end(g, &j);
     }
-    if (full < m->n) {
-        int64_t rest = m->n - full;
-        int nv = (int)((rest + v->w - 1) / v->w);
-        nn_rows(g, v, m, base, count, cg_i64(g, full), p0, kc, from_c, nv, (int)(rest - (int64_t)(nv - 1) * v->w));
+    if (full < ncols) {
+        int64_t rest = ncols - full;
+        int nv = (int)((rest + v->w - 1) / v->w), last = (int)(rest - (int64_t)(nv - 1) * v->w);
+        LLVMValueRef j0 = add_i(g, jbase, full);
+        bsrc bs = panel_b(g, v, m, count, j0, p0, kc, nv, last);
+        nn_rows(g, v, m, &bs, base, count, j0, p0, kc, from_c, nv, last);
     }
 }
 
@@ -231,20 +358,28 @@ static void nn_block(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef base, i
  * every tile. Each block resumes from what the last one stored in C, so
  * every sum still runs p = 0, 1, ..., k-1 in one chain: blocked and
  * unblocked results are the same bits. */
-enum { NN_KC = 128 };
-
-void cg_gemm_nn_rows(cg *g, const cg_gemm *m, LLVMValueRef base, int64_t count)
+static void nn_product(cg *g, const cg_gemm *m, LLVMValueRef base, int64_t count, LLVMValueRef jbase, int64_t ncols)
 {
     vec v = host_vec(g);
     reduction r = cut_reduction(m->k, NN_KC);
-    nn_block(g, &v, m, base, count, cg_i64(g, 0), r.kc, 0);
+    nn_block(g, &v, m, base, count, jbase, ncols, cg_i64(g, 0), r.kc, 0);
     if (r.loop_end > r.kc) {
         cg_loop pc = cg_for(g, r.kc, r.loop_end, r.kc, "gkb");
-        nn_block(g, &v, m, base, count, pc.iv, r.kc, 1);
+        nn_block(g, &v, m, base, count, jbase, ncols, pc.iv, r.kc, 1);
         cg_end(g, &pc);
     }
     if (r.loop_end < m->k)
-        nn_block(g, &v, m, base, count, cg_i64(g, r.loop_end), m->k - r.loop_end, 1);
+        nn_block(g, &v, m, base, count, jbase, ncols, cg_i64(g, r.loop_end), m->k - r.loop_end, 1);
+}
+
+void cg_gemm_nn_rows(cg *g, const cg_gemm *m, LLVMValueRef base, int64_t count)
+{
+    nn_product(g, m, base, count, cg_i64(g, 0), m->n);
+}
+
+void cg_gemm_nn_cols(cg *g, const cg_gemm *m, LLVMValueRef base, int64_t count)
+{
+    nn_product(g, m, cg_i64(g, 0), m->m, base, count);
 }
 
 /* ---- NT: dot products, vectors along p ---------------------------------------- */

@@ -24,6 +24,8 @@ typedef struct cg {
     LLVMValueRef pool;     /* its lrc_rt_pool* argument; NULL in lrc_init */
     int train;             /* 1 in lrc_step: dropout on, batch statistics */
     int vec_floats;        /* floats per vector register (cg_vector_floats) */
+    LLVMValueRef pack;     /* cg_gemm.c's packing buffer in pack_fn's frame */
+    LLVMValueRef pack_fn;
     LLVMTypeRef f32, i32, i64, ptr, void_t;
 } cg;
 
@@ -88,8 +90,8 @@ typedef struct cg_mm {
     int64_t w, b;           /* mem offsets of W [in][out] and bias [out] */
     int64_t z, dz;          /* [rows][out] */
     int64_t dx;             /* [rows][in], or -1 */
-    int64_t wt;             /* where dx's product reads W^T [out][in] from, copied
-                               first (plan_dx_transposed), or -1: dot products on W */
+    int dx_nn;              /* dx as an nn product reading W transposed
+                               (plan_dx_transposed), else dot products on W */
 } cg_mm;
 /* z = x . W + bias */
 void cg_mm_forward(cg *g, const cg_mm *m);
@@ -106,6 +108,7 @@ typedef struct cg_gemm {
     int64_t a_m, a_k;
     LLVMValueRef b;         /* nn: B(p, j) = b[p*ldb + j]; nt: b[j*ldb + p] */
     int64_t ldb;
+    int b_trans;            /* nn: B(p, j) = b[j*ldb + p] (B is read transposed) */
     LLVMValueRef c;         /* C(i, j) = c[i*ldc + j], overwritten */
     int64_t ldc;
     LLVMValueRef bias;      /* nn: C starts at bias[j]; NULL: at 0 */
@@ -113,18 +116,32 @@ typedef struct cg_gemm {
 /* Rows [base, base + count) of C = bias + A B, vectors along j (base: an
  * i64 value). */
 void cg_gemm_nn_rows(cg *g, const cg_gemm *m, LLVMValueRef base, int64_t count);
+/* Columns [base, base + count) of every row of the same product. */
+void cg_gemm_nn_cols(cg *g, const cg_gemm *m, LLVMValueRef base, int64_t count);
+/* Chunk sizes that keep cg_gemm.c's tiles whole: every row tile height
+ * (8, 6, 4, 3) divides CG_ROW_ALIGN, every column panel width divides
+ * CG_COL_ALIGN. */
+enum { CG_ROW_ALIGN = 24, CG_COL_ALIGN = 64 };
 /* Rows [base, base + count) of C = A B^T: dot products along p (both
  * operands contiguous in p). */
 void cg_gemm_nt_rows(cg *g, const cg_gemm *m, LLVMValueRef base, int64_t count);
 
 /* ---- cg_parallel.c: large products on the pool's threads ------------------ */
-/* Emits rows [base, base + count) of some product (base: an i64 value),
- * reading through g->mem and g->x only (it may be called inside another
- * function). */
-typedef void (*cg_rows_fn)(cg *g, const void *arg, LLVMValueRef base, int64_t count);
+/* Emits [base, base + count) of some range (rows or columns of a product;
+ * base: an i64 value), reading through g->mem and g->x only (it may be
+ * called inside another function). */
+typedef void (*cg_range_fn)(cg *g, const void *arg, LLVMValueRef base, int64_t count);
+typedef struct cg_split {
+    const char *name;      /* the part function is lrc_part_<name> */
+    int64_t n;             /* the range [0, n) */
+    int64_t align;         /* chunks are multiples of it where n allows */
+    double flops;          /* the whole range's work */
+    cg_range_fn body;
+    const void *arg;
+} cg_split;
 /* body over [0, n): in line, or, at `flops` above the threshold, cut into
- * chunks of rows that the pool's threads take in turn (lrc_rt_parallel). */
-void cg_parallel_rows(cg *g, int64_t n, double flops, cg_rows_fn body, const void *arg);
+ * chunks that the pool's threads take in turn (lrc_rt_parallel). */
+void cg_parallel(cg *g, const cg_split *s);
 
 /* ---- cg_conv.c, cg_pool.c, cg_norm.c, cg_dropout.c ------------------------
  * Each reads its input with cg_layer_x, writes z; backward reads dz (dy

@@ -143,7 +143,7 @@ typedef struct opt_run {
 
 enum { S_RATE, S_CLIP, S_STEP_SIZE, S_SQRT_BC2 }; /* of PLAN_OPT_SCALARS */
 
-static void run_rows(cg *g, const void *arg, LLVMValueRef base, int64_t count)
+static void run_range(cg *g, const void *arg, LLVMValueRef base, int64_t count)
 {
     const opt_run *r = arg;
     opt_ctx c = {.rate = cg_load(g, cg_mem(g, r->scalars + S_RATE, NULL))};
@@ -171,7 +171,8 @@ static void update_run(cg *g, const opt_ctx *c, int64_t run, int64_t begin, int6
         cg_store(g, c->sqrt_bc2, cg_mem(g, r.scalars + S_SQRT_BC2, NULL));
     }
     /* memory-bound: about 10 loads, stores and flops per parameter */
-    cg_parallel_rows(g, end - begin, 10.0 * (double)(end - begin), run_rows, &r);
+    cg_parallel(g, &(cg_split){.name = "update", .n = end - begin, .align = CG_COL_ALIGN,
+                               .flops = 10.0 * (double)(end - begin), .body = run_range, .arg = &r});
 }
 
 /* min(1, clip_norm / (||grads|| + 1e-6)) */

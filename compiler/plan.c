@@ -180,11 +180,6 @@ void plan_layout(plan *p)
     p->seed = dropout ? reserve(&cursor, 2) : -1;
     p->scratch = p->opt.clip_norm > 0 ? reserve(&cursor, PLAN_ALIGN) : -1;
     p->opt_scalars = reserve(&cursor, (int64_t)(p->nlayers + 1) * PLAN_OPT_SCALARS);
-    int64_t wt = 0;
-    for (int i = 0; i < p->nlayers; i++)
-        if (plan_dx_transposed(p, &p->layers[i]) && layer_weights(&p->layers[i]) > wt)
-            wt = layer_weights(&p->layers[i]);
-    p->wt = wt > 0 ? reserve(&cursor, wt) : -1;
     p->mem_floats = align_up(cursor);
 }
 

@@ -104,9 +104,6 @@ typedef struct plan {
     int64_t opt_scalars;                   /* PLAN_OPT_SCALARS floats per run of layers
                                               with one lr_mult: the update's per-step
                                               scalars (cg_opt.c) */
-    int64_t wt;                            /* W^T of the largest layer whose dx product
-                                              reads a transposed copy (plan_dx_transposed),
-                                              or -1 */
     int64_t mem_floats;                    /* total size of mem */
     int split_step;                        /* also generate lrc_grad and lrc_update
                                               (data-parallel runs only: they double
@@ -119,12 +116,13 @@ void plan_layout(plan *p);
 /* Trainable parameters of one layer. */
 int64_t plan_layer_params(const plan_layer *l);
 #define PLAN_OPT_SCALARS 4
-/* Whether the layer's input gradient dx = dz W^T is computed from a copy of
- * W transposed into p->wt (compiler/cg_dense.c): a DENSE or CONV2D layer
- * with a dx, a W of PLAN_WT_MIN_FLOATS and more (it would not stay in a
- * core's L2 cache while dot products run over it) and PLAN_WT_MIN_ROWS
- * rows of dz and more (the dot products would read W once per 4 rows: the
- * copy saves more than it costs). */
+/* Whether the layer's input gradient dx = dz W^T runs as an "nn" product
+ * that reads W transposed (compiler/cg_gemm.c packs each sliver of W^T as
+ * it goes) rather than as dot products along W's rows: a DENSE or CONV2D
+ * layer with a dx, a W of PLAN_WT_MIN_FLOATS and more (it would not stay
+ * in a core's L2 cache while the dot products run over it once per 4 rows)
+ * and PLAN_WT_MIN_ROWS rows of dz and more (enough row tiles to reuse each
+ * packed sliver). */
 #define PLAN_WT_MIN_FLOATS (256 * 1024)
 #define PLAN_WT_MIN_ROWS 64
 int plan_dx_transposed(const plan *p, const plan_layer *l);

@@ -5,8 +5,9 @@
  * of 4x4).
  *
  * The last shape is large enough for the blocked reductions (NN_KC in
- * cg_gemm.c), with a shorter last block, and for dx through a transposed
- * copy of W (cg_dense.c).
+ * cg_gemm.c), with a shorter last block, for packed slivers of B, for
+ * products split by columns, and for dx as an nn product reading W
+ * transposed (cg_dense.c).
  *
  * For each shape, a dense network in -> hidden relu -> out (cross-entropy,
  * SGD with momentum) runs 3 steps in the generated code and in the C
@@ -34,7 +35,7 @@ enum { STEPS = 3 };
 
 typedef struct shape {
     int64_t batch, in, hidden, out;
-    int transposed; /* the second layer's dx goes through W^T (plan_dx_transposed) */
+    int transposed; /* the second layer's dx reads W transposed (plan_dx_transposed) */
 } shape;
 
 static void close_enough(double got, double want, const char *what, int64_t k)
@@ -98,7 +99,7 @@ static void check_shape(const shape *s)
     plan_layer l[2];
     plan p = make_plan(s, l);
     float loss[STEPS], eval;
-    assert_int_equal(p.wt >= 0, s->transposed);
+    assert_int_equal(plan_dx_transposed(&p, &p.layers[1]), s->transposed);
     unsetenv("LRC_PARALLEL_FLOPS");
     float *gen = run_generated(&p, s->out, 1, loss, &eval);
 
@@ -134,10 +135,13 @@ static void check_shape(const shape *s)
 
 static const shape shapes[] = {
     {1, 3, 17, 2, 0}, {3, 17, 33, 3, 0}, {17, 33, 1, 2, 0}, {33, 130, 17, 10, 0}, {130, 33, 130, 17, 0}, {130, 1, 3, 33, 0},
-    /* blocked reductions: x W over in = 401 (blocks of 101, 101, 101, 98);
-     * the second layer's W (600 x 777 floats) is large enough for dz W^T
-     * through a transposed copy (plan_dx_transposed), whose reduction over
-     * 777 runs in 7 blocks of 111 */
+    /* blocked reductions: x W over in = 401 (blocks of 101, 101, 101, 98),
+     * with B's slivers packed (ldb 600); split, every product is cut by
+     * columns (n > m), in chunks of 128 and a last one of 88 (a masked
+     * vector) or of 111 (masked vectors inside the matrix). The second
+     * layer's W (600 x 777 floats) is large enough for dz W^T as an nn
+     * product reading W transposed (plan_dx_transposed): 7 reduction blocks
+     * of 111, each packed as 6 whole 16 x 16 transposes and 15 rows. */
     {65, 401, 600, 777, 1},
 };
 
