@@ -111,7 +111,7 @@ int aot_emit_object(const plan *p, const aot_target *t, const char *config, size
     *msg = NULL;
     LLVMContextRef ctx = LLVMContextCreate();
     LLVMTargetMachineRef tm = target_machine(t, msg);
-    LLVMModuleRef m = tm ? cg_build_module(p, ctx, cg_vector_floats(tm), msg) : NULL;
+    LLVMModuleRef m = tm ? cg_build_module(p, ctx, cg_vector_floats(tm), CG_ALL, msg) : NULL;
     int rc = -1;
     if (m && cg_add_config(m, config, len, msg) == 0 && cg_optimize(m, tm, cg_opt_level_for(p), msg) == 0) {
         char *path = strdup(obj_path), *err = NULL;

@@ -10,10 +10,17 @@
 #include <llvm-c/TargetMachine.h>
 #include "plan.h"
 
-/* Builds the module in `ctx`, its matrix kernels for vectors of
+/* Which of runtime/lrc_abi.h's functions a module defines: CG_ALL is
+ * lrc_init, lrc_step and lrc_eval, and lrc_grad and lrc_update when the
+ * plan asks for the split step (the JIT builds lrc_eval, lrc_grad and
+ * lrc_update into modules of their own, compiled on first call). */
+enum { CG_INIT = 1, CG_STEP = 2, CG_EVAL = 4, CG_GRAD = 8, CG_UPDATE = 16, CG_ALL = 31 };
+
+/* Builds a module in `ctx` with the `functions` asked for (grad and update
+ * only for a split-step plan), its matrix kernels for vectors of
  * `vec_floats` floats. Verified; returns NULL and fills *msg (malloc'd) on
  * an internal error. */
-LLVMModuleRef cg_build_module(const plan *p, LLVMContextRef ctx, int vec_floats, char **msg);
+LLVMModuleRef cg_build_module(const plan *p, LLVMContextRef ctx, int vec_floats, unsigned functions, char **msg);
 /* Floats per vector register of the machine tm generates code for: 16
  * with AVX-512, 8 with AVX2 (x86-64-v3), else 4. cg_build_module's kernels
  * are built for it. */

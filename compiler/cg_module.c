@@ -10,6 +10,7 @@
 
 #include <llvm-c/Analysis.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cg_internal.h"
@@ -107,22 +108,75 @@ static void build_init(cg *g)
 
 /* ---- lrc_step / lrc_eval --------------------------------------------------- */
 
+static void layer_forward(cg *g, const plan_layer *l)
+{
+    switch (l->kind) {
+    case PLAN_DENSE: cg_dense_forward(g, l); break;
+    case PLAN_CONV2D: cg_conv_forward(g, l); break;
+    case PLAN_MAXPOOL:
+    case PLAN_AVGPOOL: cg_pool_forward(g, l); break;
+    case PLAN_DROPOUT: cg_dropout_forward(g, l); break;
+    case PLAN_BATCHNORM: cg_norm_forward(g, l); break;
+    case PLAN_ACTIVATION: cg_activation_forward(g, l); break;
+    case PLAN_FLATTEN: break;
+    }
+    cg_act_forward(g, l);
+}
+
+static void layer_backward(cg *g, const plan_layer *l)
+{
+    cg_act_backward(g, l);
+    switch (l->kind) {
+    case PLAN_DENSE: cg_dense_backward(g, l); break;
+    case PLAN_CONV2D: cg_conv_backward(g, l); break;
+    case PLAN_MAXPOOL:
+    case PLAN_AVGPOOL: cg_pool_backward(g, l); break;
+    case PLAN_DROPOUT: cg_dropout_backward(g, l); break;
+    case PLAN_BATCHNORM: cg_norm_backward(g, l); break;
+    case PLAN_ACTIVATION: cg_activation_backward(g, l); break;
+    case PLAN_FLATTEN: break;
+    }
+}
+
+/* One layer's forward or backward in lrc_step (and lrc_grad) as a function
+ * of its own, lrc_<what>_<k>(mem, x, t, pool), never inlined: the JIT
+ * shares a module's functions out to several threads to compile (jit.c),
+ * and a layer is the piece it can share. lrc_eval (compiled alone, on its
+ * first call) keeps its layers in line. */
+static void layer_call(cg *g, const char *what, const plan_layer *l, void (*emit)(cg *, const plan_layer *))
+{
+    if (!g->t || l->kind == PLAN_FLATTEN) {
+        emit(g, l);
+        return;
+    }
+    LLVMValueRef fn = g->fn, mem = g->mem, x = g->x, t = g->t, pool = g->pool;
+    LLVMBasicBlockRef at = LLVMGetInsertBlock(g->b);
+    char name[64];
+    snprintf(name, sizeof name, "lrc_%s_%d", what, l->index);
+    LLVMTypeRef params[4] = {g->ptr, g->ptr, g->i32, g->ptr}, type = LLVMFunctionType(g->void_t, params, 4, 0);
+    LLVMValueRef body = begin_function(g, name, g->void_t, params, 4, 2);
+    LLVMSetLinkage(body, LLVMInternalLinkage);
+    unsigned noinline = LLVMGetEnumAttributeKindForName("noinline", 8);
+    LLVMAddAttributeAtIndex(body, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(g->ctx, noinline, 0));
+    g->x = LLVMGetParam(body, 1);
+    g->t = LLVMGetParam(body, 2);
+    g->pool = LLVMGetParam(body, 3);
+    emit(g, l);
+    LLVMBuildRetVoid(g->b);
+    g->fn = fn;
+    g->mem = mem;
+    g->x = x;
+    g->t = t;
+    g->pool = pool;
+    LLVMPositionBuilderAtEnd(g->b, at);
+    LLVMValueRef args[4] = {mem, x ? x : LLVMConstNull(g->ptr), t, pool ? pool : LLVMConstNull(g->ptr)};
+    LLVMBuildCall2(g->b, type, body, args, 4, "");
+}
+
 static void forward(cg *g)
 {
-    for (int k = 0; k < g->p->nlayers; k++) {
-        const plan_layer *l = &g->p->layers[k];
-        switch (l->kind) {
-        case PLAN_DENSE: cg_dense_forward(g, l); break;
-        case PLAN_CONV2D: cg_conv_forward(g, l); break;
-        case PLAN_MAXPOOL:
-        case PLAN_AVGPOOL: cg_pool_forward(g, l); break;
-        case PLAN_DROPOUT: cg_dropout_forward(g, l); break;
-        case PLAN_BATCHNORM: cg_norm_forward(g, l); break;
-        case PLAN_ACTIVATION: cg_activation_forward(g, l); break;
-        case PLAN_FLATTEN: break;
-        }
-        cg_act_forward(g, l);
-    }
+    for (int k = 0; k < g->p->nlayers; k++)
+        layer_call(g, "forward", &g->p->layers[k], layer_forward);
 }
 
 /* The gradients the backward pass adds into: biases and batch norm's gamma
@@ -144,20 +198,8 @@ static void zero_accumulated_grads(cg *g)
 static void backward(cg *g)
 {
     zero_accumulated_grads(g);
-    for (int k = g->p->nlayers - 1; k >= 0; k--) {
-        const plan_layer *l = &g->p->layers[k];
-        cg_act_backward(g, l);
-        switch (l->kind) {
-        case PLAN_DENSE: cg_dense_backward(g, l); break;
-        case PLAN_CONV2D: cg_conv_backward(g, l); break;
-        case PLAN_MAXPOOL:
-        case PLAN_AVGPOOL: cg_pool_backward(g, l); break;
-        case PLAN_DROPOUT: cg_dropout_backward(g, l); break;
-        case PLAN_BATCHNORM: cg_norm_backward(g, l); break;
-        case PLAN_ACTIVATION: cg_activation_backward(g, l); break;
-        case PLAN_FLATTEN: break;
-        }
-    }
+    for (int k = g->p->nlayers - 1; k >= 0; k--)
+        layer_call(g, "backward", &g->p->layers[k], layer_backward);
 }
 
 static void build_step(cg *g)
@@ -234,19 +276,22 @@ static char *verify(LLVMModuleRef m)
     return msg;
 }
 
-LLVMModuleRef cg_build_module(const plan *p, LLVMContextRef ctx, int vec_floats, char **msg)
+LLVMModuleRef cg_build_module(const plan *p, LLVMContextRef ctx, int vec_floats, unsigned functions, char **msg)
 {
     cg g = {.p = p, .ctx = ctx, .vec_floats = vec_floats};
     cg_types(&g);
     g.mod = LLVMModuleCreateWithNameInContext("lrc_model", ctx);
     g.b = LLVMCreateBuilderInContext(ctx);
-    build_init(&g);
-    build_step(&g);
-    build_eval(&g);
-    if (p->split_step) {
+    if (functions & CG_INIT)
+        build_init(&g);
+    if (functions & CG_STEP)
+        build_step(&g);
+    if (functions & CG_EVAL)
+        build_eval(&g);
+    if (p->split_step && (functions & CG_GRAD))
         build_grad(&g);
+    if (p->split_step && (functions & CG_UPDATE))
         build_update(&g);
-    }
     LLVMDisposeBuilder(g.b);
     char *err = verify(g.mod);
     if (err) {

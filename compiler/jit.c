@@ -1,12 +1,13 @@
 /* jit.c — compiles an experiment's module with ORC LLJIT and hands out the
- * generated functions (runtime/lrc_abi.h). Builds the module
- * (cg_build_module) and splits it: lrc_init and lrc_step are optimised
- * (cg_optimize, in the JIT's IR transform layer) and compiled before
- * jit_compile returns; lrc_eval, lrc_grad and lrc_update (validation and
- * data-parallel runs only) each go into a module of their own behind a lazy
- * re-export, compiled on their first call. The JITDylib sees
- * lrc_rt_fill_uniform and lrc_rt_parallel (registered explicitly) and the
- * process's libc/libm (memset, expf on LLVM 14).
+ * generated functions (runtime/lrc_abi.h). lrc_init and lrc_step are built
+ * into one module (cg_build_module), optimised and compiled to machine
+ * code on every core at once (jit_split.c) before jit_compile returns;
+ * lrc_eval, lrc_grad and lrc_update (validation and data-parallel runs
+ * only) are each built into a module of their own behind a lazy re-export,
+ * optimised in the JIT's IR transform layer and compiled on their first
+ * call. The JITDylib sees lrc_rt_fill_uniform and lrc_rt_parallel
+ * (registered explicitly) and the process's libc/libm (memset, expf on
+ * LLVM 14).
  * Also prints a module as IR text for `lrc emit-llvm`. Not code generation.
  */
 #include "jit.h"
@@ -16,7 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "cg.h"
+#include "jit_split.h"
 #include "llvm_compat.h"
 
 struct jit {
@@ -28,8 +31,11 @@ struct jit {
 };
 
 /* The functions compiled on first call, each from a module of its own. */
-static const char *const lazy_names[] = {LRC_SYM_EVAL, LRC_SYM_GRAD, LRC_SYM_UPDATE};
-enum { NLAZY = sizeof lazy_names / sizeof lazy_names[0] };
+static const struct {
+    const char *name;
+    unsigned function;   /* cg_build_module's flag */
+} lazy[] = {{LRC_SYM_EVAL, CG_EVAL}, {LRC_SYM_GRAD, CG_GRAD}, {LRC_SYM_UPDATE, CG_UPDATE}};
+enum { NLAZY = sizeof lazy / sizeof lazy[0] };
 #define BODY_SUFFIX ".body"
 
 static double now_seconds(void)
@@ -157,38 +163,6 @@ static int lookup(LLVMOrcLLJITRef j, const char *name, LLVMOrcExecutorAddress *a
     return take_error(LLVMOrcLLJITLookup(j, addr, name), "cannot find a generated function: ", msg);
 }
 
-static int is_lazy(const char *name)
-{
-    for (int i = 0; i < NLAZY; i++)
-        if (strcmp(name, lazy_names[i]) == 0)
-            return 1;
-    return 0;
-}
-
-/* Keeps in m only what `keep` needs: keep == NULL, every function but the
- * lazy ones; otherwise only the function `keep`. Internal functions no
- * one calls any more go too (the parallel parts of what was dropped). */
-static void prune(LLVMModuleRef m, const char *keep)
-{
-    for (int changed = 1; changed;) {
-        changed = 0;
-        for (LLVMValueRef f = LLVMGetFirstFunction(m), next; f; f = next) {
-            next = LLVMGetNextFunction(f);
-            if (LLVMIsDeclaration(f) || LLVMGetFirstUse(f))
-                continue;
-            size_t len;
-            const char *name = LLVMGetValueName2(f, &len);
-            LLVMLinkage l = LLVMGetLinkage(f);
-            int drop = l == LLVMInternalLinkage || l == LLVMPrivateLinkage ||
-                       (keep ? strcmp(name, keep) != 0 : is_lazy(name));
-            if (drop) {
-                LLVMDeleteFunction(f);
-                changed = 1;
-            }
-        }
-    }
-}
-
 static int add_module(jit *jt, LLVMModuleRef m, LLVMOrcThreadSafeContextRef tsc, char **msg)
 {
     LLVMOrcThreadSafeModuleRef tsm = LLVMOrcCreateNewThreadSafeModule(m, tsc);
@@ -200,26 +174,29 @@ static int add_module(jit *jt, LLVMModuleRef m, LLVMOrcThreadSafeContextRef tsc,
     return 0;
 }
 
-/* Moves each lazy function that m defines into a module of its own (named
+/* Builds each lazy function the plan has into a module of its own (named
  * NAME.body) and defines NAME as a lazy re-export of it: compiled on the
  * first call. */
-static int add_lazy(jit *jt, LLVMModuleRef m, LLVMOrcThreadSafeContextRef tsc, char **msg)
+static int add_lazy(jit *jt, const plan *p, int vec_floats, LLVMOrcThreadSafeContextRef tsc, char **msg)
 {
     LLVMJITSymbolFlags flags = {.GenericFlags = LLVMJITSymbolGenericFlagsExported | LLVMJITSymbolGenericFlagsCallable};
     LLVMOrcCSymbolAliasMapPair alias[NLAZY];
     size_t n = 0;
     for (int i = 0; i < NLAZY; i++) {
-        LLVMValueRef f = LLVMGetNamedFunction(m, lazy_names[i]);
-        if (!f || LLVMIsDeclaration(f))
+        LLVMModuleRef one = cg_build_module(p, LLVMOrcThreadSafeContextGetContext(tsc), vec_floats, lazy[i].function, msg);
+        if (!one)
+            return -1;
+        LLVMValueRef f = LLVMGetNamedFunction(one, lazy[i].name);
+        if (!f) { /* not in this plan (grad, update) */
+            LLVMDisposeModule(one);
             continue;
+        }
         char body[64];
-        snprintf(body, sizeof body, "%s" BODY_SUFFIX, lazy_names[i]);
-        LLVMModuleRef one = LLVMCloneModule(m);
-        prune(one, lazy_names[i]);
-        LLVMSetValueName2(LLVMGetNamedFunction(one, lazy_names[i]), body, strlen(body));
+        snprintf(body, sizeof body, "%s" BODY_SUFFIX, lazy[i].name);
+        LLVMSetValueName2(f, body, strlen(body));
         if (add_module(jt, one, tsc, msg))
             return -1;
-        alias[n].Name = LLVMOrcLLJITMangleAndIntern(jt->lljit, lazy_names[i]);
+        alias[n].Name = LLVMOrcLLJITMangleAndIntern(jt->lljit, lazy[i].name);
         alias[n].Entry.Name = LLVMOrcLLJITMangleAndIntern(jt->lljit, body);
         alias[n].Entry.Flags = flags;
         n++;
@@ -236,18 +213,37 @@ static int add_lazy(jit *jt, LLVMModuleRef m, LLVMOrcThreadSafeContextRef tsc, c
     return 0;
 }
 
-/* Splits m (ownership passes to the JIT), compiles lrc_init and lrc_step,
- * and looks up every function the model needs. */
-static int link_model(jit *jt, LLVMModuleRef m, LLVMOrcThreadSafeContextRef tsc, int split_step, lrc_model *model,
-                      char **msg)
+/* Threads to compile on: the machine's cores, up to JIT_SPLIT_MAX. */
+static int compile_threads(void)
 {
-    if (add_lazy(jt, m, tsc, msg)) {
-        LLVMDisposeModule(m);
-        return -1;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > JIT_SPLIT_MAX ? JIT_SPLIT_MAX : (int)n;
+}
+
+/* lrc_init and lrc_step: m compiled on every core (consumed), the objects
+ * added to the JIT. */
+static int add_eager(jit *jt, LLVMModuleRef m, char **msg)
+{
+    LLVMMemoryBufferRef objs[JIT_SPLIT_MAX];
+    double optimize_seconds = 0;
+    int n = jit_split_compile(m, jt->level, compile_threads(), objs, &optimize_seconds, msg);
+    jt->optimize_seconds += optimize_seconds;
+    LLVMOrcJITDylibRef jd = LLVMOrcLLJITGetMainJITDylib(jt->lljit);
+    for (int i = 0; i < n; i++) {
+        LLVMErrorRef err = LLVMOrcLLJITAddObjectFile(jt->lljit, jd, objs[i]);
+        if (err) {
+            while (++i < n)
+                LLVMDisposeMemoryBuffer(objs[i]);
+            return take_error(err, "cannot add machine code to the JIT: ", msg);
+        }
     }
-    prune(m, NULL);
-    if (add_module(jt, m, tsc, msg))
-        return -1;
+    return n < 0 ? -1 : 0;
+}
+
+/* Every function the model needs, looked up (lrc_init and lrc_step are
+ * compiled already; the lazy ones resolve to their stubs). */
+static int link_model(jit *jt, int split_step, lrc_model *model, char **msg)
+{
     LLVMOrcExecutorAddress init, step, eval;
     if (lookup(jt->lljit, LRC_SYM_INIT, &init, msg) || lookup(jt->lljit, LRC_SYM_STEP, &step, msg) ||
         lookup(jt->lljit, LRC_SYM_EVAL, &eval, msg))
@@ -290,7 +286,8 @@ jit *jit_compile(const plan *p, lrc_model *model, jit_info *info, char **msg)
     double t0 = now_seconds();
     LLVMOrcThreadSafeContextRef tsc = LLVMOrcCreateNewThreadSafeContext();
     LLVMTargetMachineRef tm = cg_target_machine(0, msg);
-    LLVMModuleRef m = tm ? cg_build_module(p, LLVMOrcThreadSafeContextGetContext(tsc), cg_vector_floats(tm), msg)
+    int vec_floats = tm ? cg_vector_floats(tm) : 0;
+    LLVMModuleRef m = tm ? cg_build_module(p, LLVMOrcThreadSafeContextGetContext(tsc), vec_floats, CG_INIT | CG_STEP, msg)
                          : NULL;
     double t1 = now_seconds();
     int ok = m != NULL;
@@ -298,12 +295,14 @@ jit *jit_compile(const plan *p, lrc_model *model, jit_info *info, char **msg)
         LLVMDisposeTargetMachine(tm);
     if (ok) { /* the JIT takes the target machine */
         fill_target_info(info, tm);
-        ok = create_lljit(jt, tm, msg) == 0 &&
-             define_runtime_symbols(jt->lljit, msg) == 0;
+        ok = create_lljit(jt, tm, msg) == 0 && define_runtime_symbols(jt->lljit, msg) == 0;
     }
-    if (ok)
-        ok = link_model(jt, m, tsc, p->split_step, model, msg) == 0;
-    else if (m)
+    ok = ok && add_lazy(jt, p, vec_floats, tsc, msg) == 0;
+    if (ok) {
+        ok = add_eager(jt, m, msg) == 0 && link_model(jt, p->split_step, model, msg) == 0;
+        m = NULL;
+    }
+    if (m)
         LLVMDisposeModule(m);
     LLVMOrcDisposeThreadSafeContext(tsc);
     if (!ok) {
@@ -342,7 +341,7 @@ char *jit_emit_ir(const plan *p, int opt, char **msg)
     *msg = NULL;
     LLVMContextRef ctx = LLVMContextCreate();
     LLVMTargetMachineRef tm = cg_target_machine(0, msg);
-    LLVMModuleRef m = tm ? cg_build_module(p, ctx, cg_vector_floats(tm), msg) : NULL;
+    LLVMModuleRef m = tm ? cg_build_module(p, ctx, cg_vector_floats(tm), CG_ALL, msg) : NULL;
     char *text = NULL;
     if (m) {
         if (!opt || cg_optimize(m, tm, cg_opt_level_for(p), msg) == 0) {

@@ -1,0 +1,20 @@
+/* jit_split.h — a module compiled to object code on several threads
+ * (jit_split.c), for the JIT to link (jit.c). */
+#ifndef JIT_SPLIT_H
+#define JIT_SPLIT_H
+
+#include <llvm-c/Core.h>
+#include "cg.h"
+
+#define JIT_SPLIT_MAX 4
+
+/* Optimises m with `level` and compiles it to up to `threads` (at most
+ * JIT_SPLIT_MAX) object files, one per group of its functions, compiled at
+ * the same time. Consumes m. Returns the number of objects, stored in
+ * objs (the caller owns them), with *optimize_seconds the optimisation
+ * time of the group compiled on this thread; or -1 with *msg filled
+ * (malloc'd). */
+int jit_split_compile(LLVMModuleRef m, cg_opt_level level, int threads, LLVMMemoryBufferRef *objs,
+                      double *optimize_seconds, char **msg);
+
+#endif
