@@ -11,59 +11,175 @@
  *             dx = col2im(dcol): each col entry adds back into the pixel it
  *             was copied from.
  *
- * oh = (ih + 2p - k) / s + 1 (floor), likewise ow. Padding is zeros. Reads
- * outside x are clamped into it and their value selected away, so no
- * address is ever out of bounds. Not the activation (cg_act.c).
+ * oh = (ih + 2p - k) / s + 1 (floor), likewise ow. Padding is zeros.
+ *
+ * im2col and col2im are emitted as straight vector code, so that they need
+ * no loop optimisation: for one (b, oy, ky) the k*ic floats of a col row's
+ * ky-th block are one contiguous run of x's row iy (x[b][iy][ox*s-p..][..]),
+ * copied (or, backward, added back) in vector pieces. Only the output
+ * columns whose window crosses the left or right padding take the
+ * element-wise path, reads clamped into x and their value selected away,
+ * so no address is ever out of bounds; a row iy in the padding is zeros.
+ * Backward keeps the order in which each dx pixel receives its terms (oy,
+ * then ox), so the sums are the same. Not the activation (cg_act.c).
  */
 #include "cg_internal.h"
 
-/* Clamped input coordinate and whether it is inside [0, n). */
-static LLVMValueRef coord(cg *g, LLVMValueRef o, const plan_layer *l, LLVMValueRef kk, int64_t n, LLVMValueRef *inside)
+/* ---- vector pieces ---------------------------------------------------------- */
+
+/* The widest power of two <= n and <= the target's vector width. */
+static int piece(const cg *g, int64_t n)
 {
-    LLVMValueRef c = LLVMBuildNSWAdd(g->b, cg_idx(g, o, l->stride, cg_i64(g, -l->pad)), kk, "");
-    LLVMValueRef lo = LLVMBuildICmp(g->b, LLVMIntSGE, c, cg_i64(g, 0), "");
-    LLVMValueRef hi = LLVMBuildICmp(g->b, LLVMIntSLT, c, cg_i64(g, n), "");
-    *inside = *inside ? LLVMBuildAnd(g->b, *inside, LLVMBuildAnd(g->b, lo, hi, ""), "") : LLVMBuildAnd(g->b, lo, hi, "");
-    LLVMValueRef c0 = LLVMBuildSelect(g->b, lo, c, cg_i64(g, 0), "");
-    return LLVMBuildSelect(g->b, hi, c0, cg_i64(g, n - 1), "");
+    int w = 1;
+    while (w * 2 <= n && w * 2 <= g->vec_floats)
+        w *= 2;
+    return w;
 }
 
-/* Visits every (col row r, col column j, x index) triple: for b, oy, ox, ky,
- * kx, ci. `fwd`: col[r][j] = inside ? x[xi] : 0; else dx[xi] += inside ?
- * dcol[r][j] : 0. */
+/* <w x float> (a float when w is 1) loaded from / stored to p (a float*;
+ * the cast matters only to LLVM's typed pointers, before 15). */
+static LLVMValueRef load_w(cg *g, LLVMValueRef p, int w)
+{
+    LLVMTypeRef t = w == 1 ? g->f32 : LLVMVectorType(g->f32, (unsigned)w);
+    LLVMValueRef v = LLVMBuildLoad2(g->b, t, LLVMBuildPointerCast(g->b, p, LLVMPointerType(t, 0), ""), "");
+    LLVMSetAlignment(v, 4);
+    return v;
+}
+
+static void store_w(cg *g, LLVMValueRef v, LLVMValueRef p)
+{
+    LLVMValueRef vp = LLVMBuildPointerCast(g->b, p, LLVMPointerType(LLVMTypeOf(v), 0), "");
+    LLVMSetAlignment(LLVMBuildStore(g->b, v, vp), 4);
+}
+
+/* n floats at src + si .. to dst + di ..: dst = src (fwd), dst += src (not
+ * fwd); with `keep` (an i1) dst gets 0, or 0 is added, where it is false. */
+static void run_copy(cg *g, int fwd, LLVMValueRef dst, LLVMValueRef di, LLVMValueRef src, LLVMValueRef si, int64_t n,
+                     LLVMValueRef keep)
+{
+    for (int64_t o = 0; o < n;) {
+        int w = piece(g, n - o);
+        LLVMValueRef dp = cg_at(g, dst, LLVMBuildNSWAdd(g->b, di, cg_i64(g, o), ""));
+        LLVMValueRef v = load_w(g, cg_at(g, src, LLVMBuildNSWAdd(g->b, si, cg_i64(g, o), "")), w);
+        if (keep) {
+            LLVMValueRef zero = LLVMConstNull(LLVMTypeOf(v));
+            v = LLVMBuildSelect(g->b, keep, v, zero, "");
+        }
+        if (!fwd)
+            v = LLVMBuildFAdd(g->b, load_w(g, dp, w), v, "");
+        store_w(g, v, dp);
+        o += w;
+    }
+}
+
+/* n zeros at dst + di .. */
+static void run_zero(cg *g, LLVMValueRef dst, LLVMValueRef di, int64_t n)
+{
+    for (int64_t o = 0; o < n;) {
+        int w = piece(g, n - o);
+        store_w(g, LLVMConstNull(w == 1 ? g->f32 : LLVMVectorType(g->f32, (unsigned)w)),
+                cg_at(g, dst, LLVMBuildNSWAdd(g->b, di, cg_i64(g, o), "")));
+        o += w;
+    }
+}
+
+/* ---- im2col and col2im -------------------------------------------------------- */
+
+typedef struct walk {
+    const plan_layer *l;
+    int fwd;
+    LLVMValueRef col, x;   /* col or dcol; x or dx */
+    LLVMValueRef xrow;     /* index of x[b][iy][0][0] */
+    LLVMValueRef crow;     /* index of col[(b,oy,0)][ky*k*ic] */
+} walk;
+
+/* The ky-th block of col row (b,oy,ox), whose window lies inside x. */
+static void block_inside(cg *g, const walk *w, LLVMValueRef ox)
+{
+    const plan_layer *l = w->l;
+    int64_t kcols = l->k * l->k * l->ish.c;
+    LLVMValueRef xi = cg_idx(g, cg_idx(g, ox, l->stride, cg_i64(g, -l->pad)), l->ish.c, w->xrow);
+    LLVMValueRef ci = cg_idx(g, ox, kcols, w->crow);
+    if (w->fwd)
+        run_copy(g, 1, w->col, ci, w->x, xi, l->k * l->ish.c, NULL);
+    else
+        run_copy(g, 0, w->x, xi, w->col, ci, l->k * l->ish.c, NULL);
+}
+
+/* The same block when the window crosses the left or right padding: pixel
+ * by pixel, ix clamped into x. */
+static void block_edge(cg *g, const walk *w, LLVMValueRef ox)
+{
+    const plan_layer *l = w->l;
+    int64_t ic = l->ish.c, kcols = l->k * l->k * ic;
+    cg_loop kx = cg_for(g, 0, l->k, 1, "ckx");
+    LLVMValueRef ix = LLVMBuildNSWAdd(g->b, cg_idx(g, ox, l->stride, cg_i64(g, -l->pad)), kx.iv, "");
+    LLVMValueRef lo = LLVMBuildICmp(g->b, LLVMIntSGE, ix, cg_i64(g, 0), "");
+    LLVMValueRef hi = LLVMBuildICmp(g->b, LLVMIntSLT, ix, cg_i64(g, l->ish.w), "");
+    LLVMValueRef inside = LLVMBuildAnd(g->b, lo, hi, "");
+    ix = LLVMBuildSelect(g->b, hi, LLVMBuildSelect(g->b, lo, ix, cg_i64(g, 0), ""), cg_i64(g, l->ish.w - 1), "");
+    LLVMValueRef xi = cg_idx(g, ix, ic, w->xrow);
+    LLVMValueRef ci = cg_idx(g, kx.iv, ic, cg_idx(g, ox, kcols, w->crow));
+    if (w->fwd)
+        run_copy(g, 1, w->col, ci, w->x, xi, ic, inside);
+    else
+        run_copy(g, 0, w->x, xi, w->col, ci, ic, inside);
+    cg_end(g, &kx);
+}
+
+/* ox in [lo, hi) through `block` (nothing when the range is empty). */
+static void columns(cg *g, const walk *w, int64_t lo, int64_t hi, void (*block)(cg *, const walk *, LLVMValueRef))
+{
+    if (lo >= hi)
+        return;
+    cg_loop ox = cg_for(g, lo, hi, 1, "cox");
+    block(g, w, ox.iv);
+    cg_end(g, &ox);
+}
+
+/* fwd: col = im2col(x); else dx += col2im(dcol) (dx zeroed first). */
 static void im2col_walk(cg *g, const plan_layer *l, int fwd)
 {
     const plan_shape is = l->ish, os = l->osh;
-    int64_t kcols = l->k * l->k * is.c;
-    LLVMValueRef x = cg_layer_x(g, l);
+    int64_t k = l->k, s = l->stride, p = l->pad, kcols = k * k * is.c;
+    /* ox in [ox_lo, ox_hi): the window ox*s-p .. ox*s-p+k-1 lies in [0, iw) */
+    int64_t ox_lo = (p + s - 1) / s < os.w ? (p + s - 1) / s : os.w;
+    int64_t ox_hi = is.w + p - k < 0 ? 0 : (is.w + p - k) / s + 1;
+    ox_hi = ox_hi > os.w ? os.w : ox_hi < ox_lo ? ox_lo : ox_hi;
+    walk w = {.l = l, .fwd = fwd, .col = cg_mem(g, fwd ? l->col : l->dcol, NULL),
+              .x = fwd ? cg_layer_x(g, l) : cg_mem(g, l->dx, NULL)};
     cg_loop b = cg_for(g, 0, g->p->batch, 1, "cb");
     cg_loop oy = cg_for(g, 0, os.h, 1, "coy");
-    cg_loop ox = cg_for(g, 0, os.w, 1, "cox");
-    LLVMValueRef r = cg_idx(g, cg_idx(g, b.iv, os.h, oy.iv), os.w, ox.iv);
-    cg_loop ky = cg_for(g, 0, l->k, 1, "cky");
-    LLVMValueRef inside = NULL;
-    LLVMValueRef iy = coord(g, oy.iv, l, ky.iv, is.h, &inside);
-    LLVMValueRef in_y = inside;
-    cg_loop kx = cg_for(g, 0, l->k, 1, "ckx");
-    inside = in_y;
-    LLVMValueRef ix = coord(g, ox.iv, l, kx.iv, is.w, &inside);
-    LLVMValueRef pix = cg_idx(g, cg_idx(g, cg_idx(g, b.iv, is.h, iy), is.w, ix), is.c, NULL);
-    LLVMValueRef j0 = cg_idx(g, cg_idx(g, ky.iv, l->k, kx.iv), is.c, cg_idx(g, r, kcols, NULL));
-    cg_loop ci = cg_for(g, 0, is.c, 1, "cci");
-    LLVMValueRef xi = LLVMBuildNSWAdd(g->b, pix, ci.iv, "");
-    LLVMValueRef ci_idx = LLVMBuildNSWAdd(g->b, j0, ci.iv, "");
-    if (fwd) {
-        LLVMValueRef v = cg_load(g, cg_at(g, x, xi));
-        cg_store(g, LLVMBuildSelect(g->b, inside, v, cg_f32(g, 0.0), ""), cg_mem(g, l->col, ci_idx));
-    } else {
-        LLVMValueRef v = cg_load(g, cg_mem(g, l->dcol, ci_idx));
-        LLVMValueRef dp = cg_mem(g, l->dx, xi);
-        cg_store(g, LLVMBuildFAdd(g->b, cg_load(g, dp), LLVMBuildSelect(g->b, inside, v, cg_f32(g, 0.0), ""), ""), dp);
+    LLVMValueRef r0 = cg_idx(g, cg_idx(g, b.iv, os.h, oy.iv), os.w, NULL);
+    cg_loop ky = cg_for(g, 0, k, 1, "cky");
+    LLVMValueRef iy = LLVMBuildNSWAdd(g->b, cg_idx(g, oy.iv, s, cg_i64(g, -p)), ky.iv, "");
+    w.crow = cg_idx(g, ky.iv, k * is.c, cg_idx(g, r0, kcols, NULL));
+    LLVMBasicBlockRef after = NULL;
+    if (p > 0) { /* without padding every iy is inside */
+        LLVMValueRef in_y = LLVMBuildAnd(g->b, LLVMBuildICmp(g->b, LLVMIntSGE, iy, cg_i64(g, 0), ""),
+                                         LLVMBuildICmp(g->b, LLVMIntSLT, iy, cg_i64(g, is.h), ""), "");
+        LLVMBasicBlockRef row = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "crow");
+        LLVMBasicBlockRef pad = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "cpad");
+        after = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "crowdone");
+        LLVMBuildCondBr(g->b, in_y, row, pad);
+        LLVMPositionBuilderAtEnd(g->b, pad); /* row iy in the padding: zeros, nothing to add back */
+        if (fwd) {
+            cg_loop ox = cg_for(g, 0, os.w, 1, "czx");
+            run_zero(g, w.col, cg_idx(g, ox.iv, kcols, w.crow), k * is.c);
+            cg_end(g, &ox);
+        }
+        LLVMBuildBr(g->b, after);
+        LLVMPositionBuilderAtEnd(g->b, row);
     }
-    cg_end(g, &ci);
-    cg_end(g, &kx);
+    w.xrow = cg_idx(g, cg_idx(g, b.iv, is.h, iy), is.w * is.c, NULL);
+    columns(g, &w, 0, ox_lo, block_edge);
+    columns(g, &w, ox_lo, ox_hi, block_inside);
+    columns(g, &w, ox_hi, os.w, block_edge);
+    if (after) {
+        LLVMBuildBr(g->b, after);
+        LLVMPositionBuilderAtEnd(g->b, after);
+    }
     cg_end(g, &ky);
-    cg_end(g, &ox);
     cg_end(g, &oy);
     cg_end(g, &b);
 }

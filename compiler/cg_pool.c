@@ -8,82 +8,146 @@
  *        position ky*k+kx, and backward adds dz to that one input.
  *   avg: z = the window's mean; backward adds dz / k^2 to each input.
  *
- * Windows overlap when s < k, so dx is zeroed and accumulated. The loops
- * keep the channel innermost (contiguous, vectorised). Not conv (cg_conv.c).
+ * Windows overlap when s < k, so dx is zeroed and accumulated, in the order
+ * (oy, ox) of the outputs. Emitted as straight vector code that needs no
+ * loop optimisation: for one output pixel, the channels in vectors (a loop
+ * over whole vectors, then pieces of 8, 4, 2, 1 floats), and the k x k
+ * window unrolled with the running max (or sum) in registers. Not conv
+ * (cg_conv.c).
  */
 #include "cg_internal.h"
 
 #include <math.h>
 
-/* Index of x[b][oy*s+ky][ox*s+kx][0]. */
-static LLVMValueRef window_pixel(cg *g, const plan_layer *l, LLVMValueRef b, LLVMValueRef oy, LLVMValueRef ox,
-                                 LLVMValueRef ky, LLVMValueRef kx)
+/* ---- vector pieces ---------------------------------------------------------- */
+
+static LLVMTypeRef type_w(cg *g, int w) { return w == 1 ? g->f32 : LLVMVectorType(g->f32, (unsigned)w); }
+
+/* <w x float> (a float when w is 1) with every lane v */
+static LLVMValueRef const_w(cg *g, int w, double v)
 {
-    LLVMValueRef iy = cg_idx(g, oy, l->stride, ky), ix = cg_idx(g, ox, l->stride, kx);
-    return cg_idx(g, cg_idx(g, cg_idx(g, b, l->ish.h, iy), l->ish.w, ix), l->ish.c, NULL);
+    LLVMValueRef lanes[64];
+    for (int i = 0; i < w; i++)
+        lanes[i] = cg_f32(g, v);
+    return w == 1 ? lanes[0] : LLVMConstVector(lanes, (unsigned)w);
 }
 
-typedef struct pool_loops {
-    cg_loop b, oy, ox;
+/* loaded from / stored to p (a float*; the cast matters only to LLVM's
+ * typed pointers, before 15) */
+static LLVMValueRef load_w(cg *g, LLVMValueRef p, int w)
+{
+    LLVMValueRef vp = LLVMBuildPointerCast(g->b, p, LLVMPointerType(type_w(g, w), 0), "");
+    LLVMValueRef v = LLVMBuildLoad2(g->b, type_w(g, w), vp, "");
+    LLVMSetAlignment(v, 4);
+    return v;
+}
+
+static void store_w(cg *g, LLVMValueRef v, LLVMValueRef p)
+{
+    LLVMValueRef vp = LLVMBuildPointerCast(g->b, p, LLVMPointerType(LLVMTypeOf(v), 0), "");
+    LLVMSetAlignment(LLVMBuildStore(g->b, v, vp), 4);
+}
+
+static LLVMValueRef fmuladd_w(cg *g, int w, LLVMValueRef a, LLVMValueRef b, LLVMValueRef c)
+{
+    LLVMTypeRef t = type_w(g, w);
+    LLVMValueRef fn = LLVMGetIntrinsicDeclaration(g->mod, LLVMLookupIntrinsicID("llvm.fmuladd", 12), &t, 1);
+    LLVMValueRef args[3] = {a, b, c};
+    return LLVMBuildCall2(g->b, LLVMGlobalGetValueType(fn), fn, args, 3, "");
+}
+
+/* ---- one output pixel, channel by channel ------------------------------------ */
+
+typedef struct pool_px {
+    const plan_layer *l;
+    LLVMValueRef x;    /* x, or dx backward */
+    LLVMValueRef win;  /* index of x[b][oy*s][ox*s][0] */
     LLVMValueRef zrow; /* index of z[b][oy][ox][0] */
-} pool_loops;
+} pool_px;
 
-static pool_loops open_outputs(cg *g, const plan_layer *l)
+/* Offset of window position (ky, kx) from x[b][oy*s][ox*s][0]. */
+static LLVMValueRef window_at(cg *g, const pool_px *p, int64_t ky, int64_t kx, LLVMValueRef c0)
 {
-    pool_loops p;
-    p.b = cg_for(g, 0, g->p->batch, 1, "pb");
-    p.oy = cg_for(g, 0, l->osh.h, 1, "poy");
-    p.ox = cg_for(g, 0, l->osh.w, 1, "pox");
-    p.zrow = cg_idx(g, cg_idx(g, cg_idx(g, p.b.iv, l->osh.h, p.oy.iv), l->osh.w, p.ox.iv), l->osh.c, NULL);
-    return p;
+    const plan_shape is = p->l->ish;
+    return LLVMBuildNSWAdd(g->b, p->win, LLVMBuildNSWAdd(g->b, c0, cg_i64(g, (ky * is.w + kx) * is.c), ""), "");
 }
 
-static void close_outputs(cg *g, pool_loops *p)
+/* channels [c0, c0 + w): z = max (col = its position) or mean of the window */
+static void forward_w(cg *g, const pool_px *p, LLVMValueRef c0, int w)
 {
-    cg_end(g, &p->ox);
-    cg_end(g, &p->oy);
-    cg_end(g, &p->b);
+    const plan_layer *l = p->l;
+    int max = l->kind == PLAN_MAXPOOL;
+    LLVMValueRef cur = const_w(g, w, max ? -INFINITY : 0.0), pos = const_w(g, w, 0.0);
+    for (int64_t ky = 0; ky < l->k; ky++)
+        for (int64_t kx = 0; kx < l->k; kx++) {
+            LLVMValueRef v = load_w(g, cg_at(g, p->x, window_at(g, p, ky, kx, c0)), w);
+            if (max) {
+                LLVMValueRef take = LLVMBuildOr(g->b, LLVMBuildFCmp(g->b, LLVMRealOGT, v, cur, ""),
+                                                LLVMBuildFCmp(g->b, LLVMRealUNO, v, v, ""), "");
+                cur = LLVMBuildSelect(g->b, take, v, cur, "");
+                pos = LLVMBuildSelect(g->b, take, const_w(g, w, (double)(ky * l->k + kx)), pos, "");
+            } else {
+                cur = fmuladd_w(g, w, v, const_w(g, w, 1.0 / (double)(l->k * l->k)), cur);
+            }
+        }
+    LLVMValueRef k = LLVMBuildNSWAdd(g->b, p->zrow, c0, "");
+    store_w(g, cur, cg_mem(g, l->z, k));
+    if (max)
+        store_w(g, pos, cg_mem(g, l->col, k));
 }
 
-/* z[...][c] = -inf (max) or 0 (avg); col = 0 */
-static void init_outputs(cg *g, const plan_layer *l, LLVMValueRef zrow)
+/* channels [c0, c0 + w): each window input += its share of dz */
+static void backward_w(cg *g, const pool_px *p, LLVMValueRef c0, int w)
 {
-    cg_loop c = cg_for(g, 0, l->osh.c, 1, "pc");
-    LLVMValueRef k = LLVMBuildNSWAdd(g->b, zrow, c.iv, "");
-    cg_store(g, cg_f32(g, l->kind == PLAN_MAXPOOL ? -INFINITY : 0.0), cg_mem(g, l->z, k));
+    const plan_layer *l = p->l;
+    LLVMValueRef k = LLVMBuildNSWAdd(g->b, p->zrow, c0, "");
+    LLVMValueRef d = load_w(g, cg_mem(g, l->dy, k), w), at = NULL;
     if (l->kind == PLAN_MAXPOOL)
-        cg_store(g, cg_f32(g, 0.0), cg_mem(g, l->col, k));
-    cg_end(g, &c);
+        at = load_w(g, cg_mem(g, l->col, k), w);
+    else
+        d = LLVMBuildFMul(g->b, d, const_w(g, w, 1.0 / (double)(l->k * l->k)), "");
+    for (int64_t ky = 0; ky < l->k; ky++)
+        for (int64_t kx = 0; kx < l->k; kx++) {
+            LLVMValueRef share = d;
+            if (at) {
+                LLVMValueRef hit = LLVMBuildFCmp(g->b, LLVMRealOEQ, at, const_w(g, w, (double)(ky * l->k + kx)), "");
+                share = LLVMBuildSelect(g->b, hit, d, const_w(g, w, 0.0), "");
+            }
+            LLVMValueRef dp = cg_at(g, p->x, window_at(g, p, ky, kx, c0));
+            store_w(g, LLVMBuildFAdd(g->b, load_w(g, dp, w), share, ""), dp);
+        }
+}
+
+/* Every output pixel; `body` on its channels: a loop over whole vectors
+ * (when there are two or more), then pieces of halving width. */
+static void each_pixel(cg *g, const plan_layer *l, LLVMValueRef x, void (*body)(cg *, const pool_px *, LLVMValueRef, int))
+{
+    int64_t nc = l->osh.c, vw = g->vec_floats, done = 0;
+    pool_px p = {.l = l, .x = x};
+    cg_loop b = cg_for(g, 0, g->p->batch, 1, "pb");
+    cg_loop oy = cg_for(g, 0, l->osh.h, 1, "poy");
+    cg_loop ox = cg_for(g, 0, l->osh.w, 1, "pox");
+    p.zrow = cg_idx(g, cg_idx(g, cg_idx(g, b.iv, l->osh.h, oy.iv), l->osh.w, ox.iv), nc, NULL);
+    LLVMValueRef iy = cg_idx(g, oy.iv, l->stride, NULL), ix = cg_idx(g, ox.iv, l->stride, NULL);
+    p.win = cg_idx(g, cg_idx(g, cg_idx(g, b.iv, l->ish.h, iy), l->ish.w, ix), l->ish.c, NULL);
+    if (nc >= 2 * vw) {
+        done = nc / vw * vw;
+        cg_loop c = cg_for(g, 0, done, vw, "pc");
+        body(g, &p, c.iv, (int)vw);
+        cg_end(g, &c);
+    }
+    for (int w = (int)vw; done < nc; w /= 2)
+        if (nc - done >= w) {
+            body(g, &p, cg_i64(g, done), w);
+            done += w;
+        }
+    cg_end(g, &ox);
+    cg_end(g, &oy);
+    cg_end(g, &b);
 }
 
 /* outputs z [batch][oh][ow][c] (and col for max); input x [batch][ih][iw][c] */
-void cg_pool_forward(cg *g, const plan_layer *l)
-{
-    LLVMValueRef x = cg_layer_x(g, l);
-    pool_loops p = open_outputs(g, l);
-    init_outputs(g, l, p.zrow);
-    cg_loop ky = cg_for(g, 0, l->k, 1, "pky");
-    cg_loop kx = cg_for(g, 0, l->k, 1, "pkx");
-    LLVMValueRef pix = window_pixel(g, l, p.b.iv, p.oy.iv, p.ox.iv, ky.iv, kx.iv);
-    LLVMValueRef pos = LLVMBuildSIToFP(g->b, cg_idx(g, ky.iv, l->k, kx.iv), g->f32, "");
-    cg_loop c = cg_for(g, 0, l->osh.c, 1, "pc");
-    LLVMValueRef v = cg_load(g, cg_at(g, x, LLVMBuildNSWAdd(g->b, pix, c.iv, "")));
-    LLVMValueRef k = LLVMBuildNSWAdd(g->b, p.zrow, c.iv, "");
-    LLVMValueRef zp = cg_mem(g, l->z, k), cur = cg_load(g, zp);
-    if (l->kind == PLAN_MAXPOOL) {
-        LLVMValueRef take = LLVMBuildOr(g->b, LLVMBuildFCmp(g->b, LLVMRealOGT, v, cur, ""),
-                                        LLVMBuildFCmp(g->b, LLVMRealUNO, v, v, ""), "");
-        cg_store(g, LLVMBuildSelect(g->b, take, v, cur, ""), zp);
-        LLVMValueRef ap = cg_mem(g, l->col, k);
-        cg_store(g, LLVMBuildSelect(g->b, take, pos, cg_load(g, ap), ""), ap);
-    } else {
-        cg_store(g, cg_fmuladd(g, v, cg_f32(g, 1.0 / (double)(l->k * l->k)), cur), zp);
-    }
-    cg_end(g, &c);
-    cg_end(g, &kx);
-    cg_end(g, &ky);
-    close_outputs(g, &p);
-}
+void cg_pool_forward(cg *g, const plan_layer *l) { each_pixel(g, l, cg_layer_x(g, l), forward_w); }
 
 /* output dx [batch][ih][iw][c] (zeroed, accumulated); input dz (dy) */
 void cg_pool_backward(cg *g, const plan_layer *l)
@@ -91,24 +155,5 @@ void cg_pool_backward(cg *g, const plan_layer *l)
     if (l->dx < 0)
         return;
     cg_zero(g, l->dx, g->p->batch * l->in);
-    pool_loops p = open_outputs(g, l);
-    cg_loop ky = cg_for(g, 0, l->k, 1, "pky");
-    cg_loop kx = cg_for(g, 0, l->k, 1, "pkx");
-    LLVMValueRef pix = window_pixel(g, l, p.b.iv, p.oy.iv, p.ox.iv, ky.iv, kx.iv);
-    LLVMValueRef pos = LLVMBuildSIToFP(g->b, cg_idx(g, ky.iv, l->k, kx.iv), g->f32, "");
-    cg_loop c = cg_for(g, 0, l->osh.c, 1, "pc");
-    LLVMValueRef k = LLVMBuildNSWAdd(g->b, p.zrow, c.iv, "");
-    LLVMValueRef d = cg_load(g, cg_mem(g, l->dy, k));
-    if (l->kind == PLAN_MAXPOOL) {
-        LLVMValueRef hit = LLVMBuildFCmp(g->b, LLVMRealOEQ, cg_load(g, cg_mem(g, l->col, k)), pos, "");
-        d = LLVMBuildSelect(g->b, hit, d, cg_f32(g, 0.0), "");
-    } else {
-        d = LLVMBuildFMul(g->b, d, cg_f32(g, 1.0 / (double)(l->k * l->k)), "");
-    }
-    LLVMValueRef dp = cg_mem(g, l->dx, LLVMBuildNSWAdd(g->b, pix, c.iv, ""));
-    cg_store(g, LLVMBuildFAdd(g->b, cg_load(g, dp), d, ""), dp);
-    cg_end(g, &c);
-    cg_end(g, &kx);
-    cg_end(g, &ky);
-    close_outputs(g, &p);
+    each_pixel(g, l, cg_mem(g, l->dx, NULL), backward_w);
 }

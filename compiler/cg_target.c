@@ -1,6 +1,6 @@
 /* cg_target.c — the target machine (host CPU and features, or portable
- * x86-64-v3) and the one optimisation pipeline (cg_optimize: the JIT and
- * `lrc build` alike), run with the target machine so the loop vectoriser
+ * x86-64-v3) and the optimisation pipelines (cg_optimize: the JIT and
+ * `lrc build` alike; one for dense networks, one for conv/pool ones), run with the target machine so the loop vectoriser
  * sees the real vector width. Not the JIT (jit.c).
  */
 #include "cg.h"
@@ -56,12 +56,10 @@ LLVMTargetMachineRef cg_target_machine(int portable, char **msg)
  * the few allocas, CSE, loop-invariant code motion, GVN, the loop
  * vectoriser for the scalar loops (activations, loss, optimizer: digits'
  * Adam step runs at half speed without it), and full unrolling of loops
- * with a small constant trip count (LeNet's pooling and im2col loops: 40%
- * of its step speed without). Partial and runtime unrolling, SLP and the
- * inliner gave no measurable step speed. LeNet's step still ran 20-40%
- * slower than under O3 (6-9 ms against 10-13 ms per step, interleaved on
- * the shared machine), so networks with convolutions or pooling keep
- * "default<O3>" (CG_OPT_FULL, cg_opt_level_for). */
+ * with a small constant trip count (LeNet's pooling and im2col loops,
+ * when they were scalar: 40% of its step speed without). Partial and
+ * runtime unrolling, SLP and the inliner gave no measurable step speed
+ * (for dense networks). */
 #if LLVM_VERSION_MAJOR >= 18
 /* A pipeline string's instcombine otherwise aborts when one run does not
  * reach its fixpoint (default<O3> turns that check off too). */
@@ -71,6 +69,24 @@ LLVMTargetMachineRef cg_target_machine(int portable, char **msg)
 #endif
 static const char pipeline[] = "function(sroa,early-cse<memssa>," INSTCOMBINE ",loop-mssa(licm),gvn,loop-vectorize,"
                                "loop-unroll<O3;no-partial;no-runtime>," INSTCOMBINE ",simplifycfg)";
+
+/* Networks with convolutions or pooling (CG_OPT_FULL, cg_opt_level_for).
+ * Their im2col, col2im and pooling arrive as vector code too (cg_conv.c,
+ * cg_pool.c); what the lean pipeline still lost against "default<O3>" on
+ * LeNet (~15% of the step) came from two things O3 does:
+ *  - full unrolling of small constant loops before LICM and the
+ *    vectoriser: the bias gradient (db[o] += dz[r][o], o < 6, cg_dense.c)
+ *    then keeps its sums in registers across the rows, instead of becoming
+ *    a masked vector load, add and store per row (4x slower);
+ *  - partial unrolling of the products' reduction loops (k = 25 or 150,
+ *    cg_gemm.c): ~20% on those.
+ * So: the lean pipeline with full unrolling first and partial unrolling
+ * last. LeNet (bench workload, interleaved medians of 6): the step 7.5 ms
+ * against O3's 8.4, compile 0.49 s against 0.72; this pipeline costs 0.12 s
+ * of opt's CPU on LeNet's module, O3 0.41 s, the lean one 0.10 s. SLP,
+ * runtime unrolling and a second LICM gave nothing measurable. */
+static const char conv_pipeline[] = "function(sroa,early-cse<memssa>," INSTCOMBINE ",loop-unroll<O3;no-partial;no-runtime>,"
+                                    "loop-mssa(licm),gvn,loop-vectorize,loop-unroll<O3;no-runtime>," INSTCOMBINE ",simplifycfg)";
 
 int cg_vector_floats(LLVMTargetMachineRef tm)
 {
@@ -102,7 +118,7 @@ int cg_optimize(LLVMModuleRef m, LLVMTargetMachineRef tm, cg_opt_level level, ch
     LLVMSetTarget(m, triple);
     LLVMDisposeMessage(triple);
     LLVMPassBuilderOptionsRef opts = LLVMCreatePassBuilderOptions();
-    LLVMErrorRef err = LLVMRunPasses(m, level == CG_OPT_FULL ? "default<O3>" : pipeline, tm, opts);
+    LLVMErrorRef err = LLVMRunPasses(m, level == CG_OPT_FULL ? conv_pipeline : pipeline, tm, opts);
     LLVMDisposePassBuilderOptions(opts);
     if (err) {
         char *text = LLVMGetErrorMessage(err);

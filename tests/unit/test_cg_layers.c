@@ -248,6 +248,16 @@ static void test_conv_stride_padding(void **s)
               PLAN_LOSS_MSE, MOMENTUM, 0.05f);
 }
 
+/* Windows wider than the input (no column is free of padding), and more
+ * channels than two vectors (pooling's loop over whole vectors, then a
+ * narrower piece): 4x3: k5 s1 p2 -> 4x3x36; avg k2 s1 -> 3x2. */
+static void test_conv_pool_edges(void **s)
+{
+    (void)s;
+    check_net((plan_shape){4, 3, 1}, NET(L_conv(36, 5, 1, 2, PLAN_ACT_NONE), L_pool(PLAN_AVGPOOL, 2, 1), L_dense(3, PLAN_ACT_NONE)),
+              PLAN_LOSS_CROSS_ENTROPY, MOMENTUM, 0.05f);
+}
+
 static void test_maxpool(void **s)
 {
     (void)s;
@@ -567,6 +577,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_conv_same_padding), cmocka_unit_test(test_conv_stride_padding),
+        cmocka_unit_test(test_conv_pool_edges),
         cmocka_unit_test(test_maxpool),           cmocka_unit_test(test_avgpool),
         cmocka_unit_test(test_maxpool_ties),      cmocka_unit_test(test_batchnorm_dense),
         cmocka_unit_test(test_batchnorm_conv),    cmocka_unit_test(test_batchnorm_eval_mode),
