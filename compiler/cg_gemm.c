@@ -226,20 +226,11 @@ enum { NN_KC = 128, PACK_ROWS = NN_KC + NN_KC / 2 };
 
 static LLVMValueRef pack_buffer(cg *g, const vec *v)
 {
-    if (g->pack_fn == g->fn)
-        return g->pack;
-    LLVMBuilderRef at = LLVMCreateBuilderInContext(g->ctx);
-    LLVMBasicBlockRef entry = LLVMGetEntryBasicBlock(g->fn);
-    LLVMValueRef first = LLVMGetFirstInstruction(entry);
-    if (first)
-        LLVMPositionBuilderBefore(at, first);
-    else
-        LLVMPositionBuilderAtEnd(at, entry);
-    LLVMValueRef buf = LLVMBuildAlloca(at, LLVMArrayType(g->f32, (unsigned)(PACK_ROWS * MAX_NV * v->w)), "pack");
-    LLVMSetAlignment(buf, 64);
-    g->pack = LLVMBuildPointerCast(at, buf, g->ptr, "");
-    g->pack_fn = g->fn;
-    LLVMDisposeBuilder(at);
+    if (g->pack_fn != g->fn) {
+        LLVMTypeRef t = LLVMArrayType(g->f32, (unsigned)(PACK_ROWS * MAX_NV * v->w));
+        g->pack = cg_entry_alloca(g, t, 64, "pack");
+        g->pack_fn = g->fn;
+    }
     return g->pack;
 }
 

@@ -57,6 +57,9 @@ LLVMValueRef cg_fmuladd(cg *g, LLVMValueRef a, LLVMValueRef b, LLVMValueRef c);
 /* acc + v (or fmuladd) marked reassoc/contract: the term of a reduction. */
 LLVMValueRef cg_reduce_add(cg *g, LLVMValueRef acc, LLVMValueRef v);
 LLVMValueRef cg_reduce_fmuladd(cg *g, LLVMValueRef a, LLVMValueRef b, LLVMValueRef acc);
+/* A stack slot of type t in the function's entry block (align 0: t's own),
+ * as a float*. */
+LLVMValueRef cg_entry_alloca(cg *g, LLVMTypeRef t, unsigned align, const char *name);
 /* A float stack slot in the entry block (promoted to a register by SROA). */
 LLVMValueRef cg_slot(cg *g, const char *name);
 /* for i in [0, n): mem[off + i] = 0 */

@@ -108,34 +108,34 @@ static void build_init(cg *g)
 
 /* ---- lrc_step / lrc_eval --------------------------------------------------- */
 
+/* Each kind's emitters, forward and backward side by side (the activation
+ * is cg_act.c's, around them; a flatten has no code). */
+typedef void (*layer_emit)(cg *g, const plan_layer *l);
+static const struct {
+    layer_emit forward, backward;
+} emitters[] = {
+    [PLAN_DENSE] = {cg_dense_forward, cg_dense_backward},
+    [PLAN_CONV2D] = {cg_conv_forward, cg_conv_backward},
+    [PLAN_MAXPOOL] = {cg_pool_forward, cg_pool_backward},
+    [PLAN_AVGPOOL] = {cg_pool_forward, cg_pool_backward},
+    [PLAN_FLATTEN] = {NULL, NULL},
+    [PLAN_DROPOUT] = {cg_dropout_forward, cg_dropout_backward},
+    [PLAN_BATCHNORM] = {cg_norm_forward, cg_norm_backward},
+    [PLAN_ACTIVATION] = {cg_activation_forward, cg_activation_backward},
+};
+
 static void layer_forward(cg *g, const plan_layer *l)
 {
-    switch (l->kind) {
-    case PLAN_DENSE: cg_dense_forward(g, l); break;
-    case PLAN_CONV2D: cg_conv_forward(g, l); break;
-    case PLAN_MAXPOOL:
-    case PLAN_AVGPOOL: cg_pool_forward(g, l); break;
-    case PLAN_DROPOUT: cg_dropout_forward(g, l); break;
-    case PLAN_BATCHNORM: cg_norm_forward(g, l); break;
-    case PLAN_ACTIVATION: cg_activation_forward(g, l); break;
-    case PLAN_FLATTEN: break;
-    }
+    if (emitters[l->kind].forward)
+        emitters[l->kind].forward(g, l);
     cg_act_forward(g, l);
 }
 
 static void layer_backward(cg *g, const plan_layer *l)
 {
     cg_act_backward(g, l);
-    switch (l->kind) {
-    case PLAN_DENSE: cg_dense_backward(g, l); break;
-    case PLAN_CONV2D: cg_conv_backward(g, l); break;
-    case PLAN_MAXPOOL:
-    case PLAN_AVGPOOL: cg_pool_backward(g, l); break;
-    case PLAN_DROPOUT: cg_dropout_backward(g, l); break;
-    case PLAN_BATCHNORM: cg_norm_backward(g, l); break;
-    case PLAN_ACTIVATION: cg_activation_backward(g, l); break;
-    case PLAN_FLATTEN: break;
-    }
+    if (emitters[l->kind].backward)
+        emitters[l->kind].backward(g, l);
 }
 
 /* One layer's forward or backward in lrc_step (and lrc_grad) as a function
@@ -143,7 +143,7 @@ static void layer_backward(cg *g, const plan_layer *l)
  * shares a module's functions out to several threads to compile (jit.c),
  * and a layer is the piece it can share. lrc_eval (compiled alone, on its
  * first call) keeps its layers in line. */
-static void layer_call(cg *g, const char *what, const plan_layer *l, void (*emit)(cg *, const plan_layer *))
+static void layer_call(cg *g, const char *what, const plan_layer *l, layer_emit emit)
 {
     if (!g->t || l->kind == PLAN_FLATTEN) {
         emit(g, l);

@@ -69,7 +69,7 @@ void cg_zero(cg *g, int64_t off, int64_t n)
     cg_end(g, &i);
 }
 
-LLVMValueRef cg_slot(cg *g, const char *name)
+LLVMValueRef cg_entry_alloca(cg *g, LLVMTypeRef t, unsigned align, const char *name)
 {
     LLVMBuilderRef at = LLVMCreateBuilderInContext(g->ctx);
     LLVMBasicBlockRef entry = LLVMGetEntryBasicBlock(g->fn);
@@ -78,10 +78,15 @@ LLVMValueRef cg_slot(cg *g, const char *name)
         LLVMPositionBuilderBefore(at, first);
     else
         LLVMPositionBuilderAtEnd(at, entry);
-    LLVMValueRef slot = LLVMBuildAlloca(at, g->f32, name);
+    LLVMValueRef slot = LLVMBuildAlloca(at, t, name);
+    if (align)
+        LLVMSetAlignment(slot, align);
+    slot = LLVMBuildPointerCast(at, slot, g->ptr, "");
     LLVMDisposeBuilder(at);
     return slot;
 }
+
+LLVMValueRef cg_slot(cg *g, const char *name) { return cg_entry_alloca(g, g->f32, 0, name); }
 
 /* ---- arithmetic ----------------------------------------------------------- */
 

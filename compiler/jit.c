@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include "cg.h"
 #include "jit_split.h"
@@ -38,28 +37,13 @@ static const struct {
 enum { NLAZY = sizeof lazy / sizeof lazy[0] };
 #define BODY_SUFFIX ".body"
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static char *dup_message(const char *prefix, const char *text)
-{
-    char *m = malloc(strlen(prefix) + strlen(text) + 1);
-    if (m)
-        strcat(strcpy(m, prefix), text);
-    return m;
-}
-
 /* Consumes err; returns -1 with *msg filled, or 0 when err is success. */
 static int take_error(LLVMErrorRef err, const char *what, char **msg)
 {
     if (!err)
         return 0;
     char *text = LLVMGetErrorMessage(err);
-    *msg = dup_message(what, text);
+    *msg = jit_message(what, text);
     LLVMDisposeErrorMessage(text);
     return -1;
 }
@@ -79,7 +63,7 @@ static void fill_target_info(jit_info *info, LLVMTargetMachineRef tm)
 static LLVMErrorRef optimise_module(void *ctx, LLVMModuleRef m)
 {
     jit *jt = ctx;
-    double t0 = now_seconds();
+    double t0 = jit_seconds();
     char *msg = NULL;
     LLVMTargetMachineRef tm = cg_target_machine(0, &msg);
     if (!tm || cg_optimize(m, tm, jt->level, &msg)) {
@@ -90,7 +74,7 @@ static LLVMErrorRef optimise_module(void *ctx, LLVMModuleRef m)
         return err;
     }
     LLVMDisposeTargetMachine(tm);
-    jt->optimize_seconds += now_seconds() - t0;
+    jt->optimize_seconds += jit_seconds() - t0;
     return NULL;
 }
 
@@ -126,7 +110,7 @@ static int create_lljit(jit *jt, LLVMTargetMachineRef tm, char **msg)
         return -1;
     jt->ism = LLVMOrcCreateLocalIndirectStubsManager(triple);
     if (!jt->ism) {
-        *msg = dup_message("", "cannot create the JIT's stubs");
+        *msg = jit_message("", "cannot create the JIT's stubs");
         return -1;
     }
     return 0;
@@ -279,17 +263,17 @@ jit *jit_compile(const plan *p, lrc_model *model, jit_info *info, char **msg)
     memset(info, 0, sizeof *info);
     jit *jt = calloc(1, sizeof *jt);
     if (!jt) {
-        *msg = dup_message("", "out of memory");
+        *msg = jit_message("", "out of memory");
         return NULL;
     }
     jt->level = cg_opt_level_for(p);
-    double t0 = now_seconds();
+    double t0 = jit_seconds();
     LLVMOrcThreadSafeContextRef tsc = LLVMOrcCreateNewThreadSafeContext();
     LLVMTargetMachineRef tm = cg_target_machine(0, msg);
     int vec_floats = tm ? cg_vector_floats(tm) : 0;
     LLVMModuleRef m = tm ? cg_build_module(p, LLVMOrcThreadSafeContextGetContext(tsc), vec_floats, CG_INIT | CG_STEP, msg)
                          : NULL;
-    double t1 = now_seconds();
+    double t1 = jit_seconds();
     int ok = m != NULL;
     if (!ok && tm)
         LLVMDisposeTargetMachine(tm);
@@ -312,7 +296,7 @@ jit *jit_compile(const plan *p, lrc_model *model, jit_info *info, char **msg)
     fill_model(p, model);
     info->build_seconds = t1 - t0;
     info->optimize_seconds = jt->optimize_seconds;
-    info->link_seconds = now_seconds() - t1 - info->optimize_seconds;
+    info->link_seconds = jit_seconds() - t1 - info->optimize_seconds;
     return jt;
 }
 
@@ -346,7 +330,7 @@ char *jit_emit_ir(const plan *p, int opt, char **msg)
     if (m) {
         if (!opt || cg_optimize(m, tm, cg_opt_level_for(p), msg) == 0) {
             char *ir = LLVMPrintModuleToString(m);
-            text = dup_message("", ir);
+            text = jit_message("", ir);
             LLVMDisposeMessage(ir);
         }
         LLVMDisposeModule(m);

@@ -32,14 +32,14 @@ typedef struct group {
     char *msg;                    /* out, on failure */
 } group;
 
-static double now_seconds(void)
+double jit_seconds(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static char *dup_text(const char *prefix, const char *text)
+char *jit_message(const char *prefix, const char *text)
 {
     char *m = malloc(strlen(prefix) + strlen(text) + 1);
     if (m)
@@ -128,18 +128,18 @@ static void *compile_group(void *arg)
         ctx = LLVMContextCreate();
         LLVMMemoryBufferRef bc = LLVMCreateMemoryBufferWithMemoryRange(g->bitcode, g->bitcode_len, "lrc_model", 0);
         if (LLVMParseBitcodeInContext2(ctx, bc, &m))
-            g->msg = dup_text("", "internal error: cannot read back the module's bitcode");
+            g->msg = jit_message("", "internal error: cannot read back the module's bitcode");
         LLVMDisposeMemoryBuffer(bc);
     }
     LLVMTargetMachineRef tm = m ? cg_target_machine(0, &g->msg) : NULL;
     if (tm) {
         keep_group(m, g->group_of, g->nfuncs, g->k);
-        double t0 = now_seconds();
+        double t0 = jit_seconds();
         if (cg_optimize(m, tm, g->level, &g->msg) == 0) {
-            g->optimize_seconds = now_seconds() - t0;
+            g->optimize_seconds = jit_seconds() - t0;
             char *err = NULL;
             if (LLVMTargetMachineEmitToMemoryBuffer(tm, m, LLVMObjectFile, &err, &g->obj)) {
-                g->msg = dup_text("cannot generate machine code: ", err ? err : "unknown error");
+                g->msg = jit_message("cannot generate machine code: ", err ? err : "unknown error");
                 g->obj = NULL;
             }
             LLVMDisposeMessage(err);
@@ -169,7 +169,7 @@ int jit_split_compile(LLVMModuleRef m, cg_opt_level level, int threads, LLVMMemo
         free(size);
         free(group_of);
         LLVMDisposeModule(m);
-        *msg = dup_text("", "out of memory");
+        *msg = jit_message("", "out of memory");
         return -1;
     }
     defined_functions(m, fns, n);
@@ -206,7 +206,7 @@ int jit_split_compile(LLVMModuleRef m, cg_opt_level level, int threads, LLVMMemo
             failed = k;
     *optimize_seconds = g[0].optimize_seconds;
     if (failed >= 0) {
-        *msg = g[failed].msg ? g[failed].msg : dup_text("", "internal error: machine code generation failed");
+        *msg = g[failed].msg ? g[failed].msg : jit_message("", "internal error: machine code generation failed");
         g[failed].msg = NULL;
     }
     for (int k = 0; k < groups; k++) {

@@ -17,4 +17,9 @@
 int jit_split_compile(LLVMModuleRef m, cg_opt_level level, int threads, LLVMMemoryBufferRef *objs,
                       double *optimize_seconds, char **msg);
 
+/* Shared by jit.c and jit_split.c: a monotonic clock in seconds, and
+ * prefix + text in a malloc'd string (NULL when out of memory). */
+double jit_seconds(void);
+char *jit_message(const char *prefix, const char *text);
+
 #endif
