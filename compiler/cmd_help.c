@@ -36,7 +36,7 @@ static const help_cmd help_cmds[] = {
      {{"--out DIR", "Where to write curve.csv and report.json (default: runs/NAME-YYYYmmdd-HHMMSS/)."},
       SET_OPT, SEED_OPT,
       {"--seeds N", "Run N tests on seed, seed+1, ... in parallel (= --set sweep.seeds=N)."},
-      {"--threads N", "At most N threads (default: all cores): seeds run in parallel, and the threads they leave free split each step's large matrix products. Results do not depend on N."},
+      {"--threads N", "At most N threads (default: all cores): the step compiles on them, seeds run in parallel, and the threads they leave free split each step's large matrix products. Results do not depend on N."},
       {"--data-parallel", "Under mpirun -n K: every rank takes B/K rows of each batch and the ranks average "
                           "their gradients (= --set sweep.parallel=data; needs an lrc built with MPI)."},
       {"--max-memory SIZE", "Refuse a network and data set needing more memory than SIZE (512M, 2G, 50%; "

@@ -78,7 +78,7 @@ static int run_rank(session *s, int grid, const rt_mpi *mpi, const volatile sig_
     lrc_model model;
     jit_info info;
     char *msg = NULL;
-    jit *j = jit_compile(&s->e.net, &model, &info, &msg);
+    jit *j = jit_compile(&s->e.net, s->opt->threads, &model, &info, &msg);
     if (!j) {
         fprintf(stderr, "lrc: error: code generation failed: %s\n", msg ? msg : "unknown error");
         free(msg);

@@ -197,21 +197,23 @@ static int add_lazy(jit *jt, const plan *p, int vec_floats, LLVMOrcThreadSafeCon
     return 0;
 }
 
-/* Threads to compile on: the machine's cores, up to JIT_SPLIT_MAX. */
-static int compile_threads(void)
+/* Threads to compile on: `threads`, or the machine's cores (0); at most
+ * JIT_SPLIT_MAX. */
+static int compile_threads(int threads)
 {
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    long n = threads > 0 ? threads : sysconf(_SC_NPROCESSORS_ONLN);
     return n < 1 ? 1 : n > JIT_SPLIT_MAX ? JIT_SPLIT_MAX : (int)n;
 }
 
 /* lrc_init and lrc_step: m compiled on every core (consumed), the objects
  * added to the JIT. */
-static int add_eager(jit *jt, LLVMModuleRef m, char **msg)
+static int add_eager(jit *jt, LLVMModuleRef m, int threads, int *compiled_on, char **msg)
 {
     LLVMMemoryBufferRef objs[JIT_SPLIT_MAX];
     double optimize_seconds = 0;
-    int n = jit_split_compile(m, jt->level, compile_threads(), objs, &optimize_seconds, msg);
+    int n = jit_split_compile(m, jt->level, compile_threads(threads), objs, &optimize_seconds, msg);
     jt->optimize_seconds += optimize_seconds;
+    *compiled_on = n;
     LLVMOrcJITDylibRef jd = LLVMOrcLLJITGetMainJITDylib(jt->lljit);
     for (int i = 0; i < n; i++) {
         LLVMErrorRef err = LLVMOrcLLJITAddObjectFile(jt->lljit, jd, objs[i]);
@@ -257,7 +259,7 @@ static void fill_model(const plan *p, lrc_model *model)
     model->init_params = NULL;
 }
 
-jit *jit_compile(const plan *p, lrc_model *model, jit_info *info, char **msg)
+jit *jit_compile(const plan *p, int threads, lrc_model *model, jit_info *info, char **msg)
 {
     *msg = NULL;
     memset(info, 0, sizeof *info);
@@ -283,7 +285,7 @@ jit *jit_compile(const plan *p, lrc_model *model, jit_info *info, char **msg)
     }
     ok = ok && add_lazy(jt, p, vec_floats, tsc, msg) == 0;
     if (ok) {
-        ok = add_eager(jt, m, msg) == 0 && link_model(jt, p->split_step, model, msg) == 0;
+        ok = add_eager(jt, m, threads, &info->compile_threads, msg) == 0 && link_model(jt, p->split_step, model, msg) == 0;
         m = NULL;
     }
     if (m)

@@ -14,16 +14,19 @@ typedef struct jit_info {
     double build_seconds;     /* IR construction */
     double optimize_seconds;  /* cg_optimize of lrc_init and lrc_step */
     double link_seconds;      /* the JIT's set-up, codegen and lookups */
+    int compile_threads;      /* lrc_init and lrc_step compiled on so many at once */
     char cpu[64];             /* target CPU name */
     char features[1024];      /* target features (truncated) */
     char llvm_version[32];
 } jit_info;
 
 /* Compiles `p`; fills `model` with the functions and the sizes. lrc_init
- * and lrc_step are compiled before this returns; lrc_eval (and lrc_grad,
- * lrc_update) on their first call.
+ * and lrc_step are compiled before this returns, on up to `threads`
+ * threads (0: every core, at most JIT_SPLIT_MAX); lrc_eval (and lrc_grad,
+ * lrc_update) on their first call. The code is the same whatever the
+ * thread count.
  * Returns NULL and fills *msg (malloc'd) on failure. */
-jit *jit_compile(const plan *p, lrc_model *model, jit_info *info, char **msg);
+jit *jit_compile(const plan *p, int threads, lrc_model *model, jit_info *info, char **msg);
 void jit_free(jit *j);
 
 /* The optimised (opt != 0) or unoptimised module as LLVM IR text (malloc'd),

@@ -13,9 +13,9 @@
  * SGD with momentum) runs 3 steps in the generated code and in the C
  * reference (tests/ref/ref_mlp.c): losses, parameters and lrc_eval must
  * agree within a relative 1e-4. Then the same network compiled with every
- * product cut into chunks of rows (LRC_PARALLEL_FLOPS=0), run on a pool of two
- * threads and on one, must give the same mem bit for bit: results do not
- * depend on the thread count.
+ * product cut into chunks (LRC_PARALLEL_FLOPS=0), compiled on and run with
+ * three threads, two and one, must give the same mem bit for bit: results
+ * do not depend on the thread count, for the step or for its compile.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -65,8 +65,8 @@ static void make_batch(const plan *p, int64_t classes, float *x, float *y, uint6
         y[k] = (float)rt_rng_below(&r, (uint64_t)classes);
 }
 
-/* Compiles p and runs init + STEPS steps into a new mem; returns it. The
- * losses go to `loss`. */
+/* Compiles p on `threads` threads and runs init + STEPS steps into a new
+ * mem on a pool of as many; returns it. The losses go to `loss`. */
 static float *run_generated(const plan *p, int64_t classes, int threads, float *loss, float *eval)
 {
     lrc_rt_pool *pool = NULL;
@@ -75,9 +75,10 @@ static float *run_generated(const plan *p, int64_t classes, int threads, float *
     lrc_model m;
     jit_info info;
     char *msg = NULL;
-    jit *j = jit_compile(p, &m, &info, &msg);
+    jit *j = jit_compile(p, threads, &m, &info, &msg);
     if (!j)
         fail_msg("jit_compile: %s", msg);
+    assert_int_equal(info.compile_threads, threads); /* lrc_init, lrc_step, two layers each way */
     float *mem = aligned_alloc(64, (size_t)p->mem_floats * sizeof(float));
     float *x = malloc((size_t)(p->batch * p->in) * sizeof(float)), *y = malloc((size_t)p->batch * sizeof(float));
     assert_true(mem && x && y);
@@ -115,10 +116,11 @@ static void check_shape(const shape *s)
         close_enough(gen[k], ref[k], "parameter", k);
     close_enough(eval, ref_eval(&p, ref, x, y), "eval", 0);
 
-    /* every product split in two: on a pool of two threads, and both parts
-     * on this thread */
+    /* every product split in chunks: on a pool of three and of two
+     * threads, and every chunk on this thread; the step compiled on as
+     * many threads (its functions shared out three, two and one ways) */
     setenv("LRC_PARALLEL_FLOPS", "0", 1);
-    for (int threads = 2; threads >= 1; threads--) {
+    for (int threads = 3; threads >= 1; threads--) {
         float loss2[STEPS], eval2;
         float *split = run_generated(&p, s->out, threads, loss2, &eval2);
         assert_memory_equal(loss, loss2, sizeof loss);
