@@ -211,23 +211,29 @@ void lrc_rt_parallel(lrc_rt_pool *p, lrc_part_fn fn, float *mem, const float *x,
 
 /* ---- choosing per step ------------------------------------------------------ */
 
+enum { PROBES = 4 }; /* after the first step: two each way */
+
 void rt_pool_pick_init(rt_pool_pick *k, lrc_rt_pool *pool)
 {
-    *k = (rt_pool_pick){.pool = pool, .avg = {-1.0, -1.0}};
+    *k = (rt_pool_pick){.pool = pool, .avg = {-1.0, -1.0}, .interval = RT_POOL_RETRY};
+    k->next_retry = PROBES + 1 + k->interval;
 }
+
+static int faster(const rt_pool_pick *k) { return k->avg[1] < k->avg[0]; }
 
 lrc_rt_pool *rt_pool_pick_next(rt_pool_pick *k)
 {
     if (!k->pool)
         return NULL;
     int64_t s = k->steps;
+    k->retry = 0;
     if (s == 0)
         k->last = 1;             /* the first step warms caches and pages: not counted */
-    else if (s <= 6)
-        k->last = (int)(s & 1);  /* three steps each way */
+    else if (s <= PROBES)
+        k->last = (int)(s & 1);
     else {
-        int best = k->avg[1] < k->avg[0];
-        k->last = s % RT_POOL_RETRY == 0 ? !best : best;
+        k->retry = s >= k->next_retry;
+        k->last = k->retry ? !faster(k) : faster(k);
     }
     return k->last ? k->pool : NULL;
 }
@@ -240,6 +246,13 @@ void rt_pool_pick_took(rt_pool_pick *k, double seconds)
     if (k->steps++ == 0)
         return;
     double *a = &k->avg[k->last];
-    *a = *a < 0 ? seconds : 0.7 * *a + 0.3 * seconds;
+    /* a retry's time replaces the way's old average, which is stale */
+    *a = *a < 0 || k->retry ? seconds : 0.7 * *a + 0.3 * seconds;
+    if (k->retry) {
+        int lost = faster(k) != k->last;
+        k->interval = lost ? (k->interval * 2 < RT_POOL_RETRY_MAX ? k->interval * 2 : RT_POOL_RETRY_MAX)
+                           : RT_POOL_RETRY;
+        k->next_retry = k->steps + k->interval;
+    }
 }
 

@@ -87,9 +87,11 @@ static int64_t picked_pool(double pool_s, double one_s, int steps)
 static void test_pick(void **state)
 {
     (void)state;
-    /* after the probes, the faster way every step but one in RT_POOL_RETRY */
-    assert_int_equal(picked_pool(1e-3, 2e-3, 260), 160 - 160 / RT_POOL_RETRY);
-    assert_int_equal(picked_pool(2e-3, 1e-3, 260), 160 / RT_POOL_RETRY);
+    /* after the probes (steps 1-4), the faster way; the other is retried
+     * at 21, 54, then every 65 steps (119, 184, 249): 3 of the 160 late
+     * steps */
+    assert_int_equal(picked_pool(1e-3, 2e-3, 260), 160 - 3);
+    assert_int_equal(picked_pool(2e-3, 1e-3, 260), 3);
     /* no pool: always NULL */
     rt_pool_pick k;
     rt_pool_pick_init(&k, NULL);
@@ -100,24 +102,34 @@ static void test_pick(void **state)
     assert_int_equal(k.split, 0);
 }
 
-/* A change of conditions midway (the other core gets busy) moves the
- * choice within a few retries. */
-static void test_pick_follows(void **state)
+/* Steps on the pool among steps [from, 600) when the pool takes pool_s
+ * and one thread one_s until step 300, pool_s2 and one_s2 from then on. */
+static int64_t pool_after_change(double pool_s, double one_s, double pool_s2, double one_s2, int from)
 {
-    (void)state;
     int steps = 0;
     lrc_rt_pool *fake = (lrc_rt_pool *)&steps;
     rt_pool_pick k;
     rt_pool_pick_init(&k, fake);
-    int64_t pool_late = 0;
+    int64_t late = 0;
     for (int s = 0; s < 600; s++) {
         lrc_rt_pool *p = rt_pool_pick_next(&k);
-        double t = s < 300 ? (p ? 1e-3 : 2e-3) : (p ? 4e-3 : 2e-3);
-        if (s >= 400)
-            pool_late += p != NULL;
+        double t = s < 300 ? (p ? pool_s : one_s) : (p ? pool_s2 : one_s2);
+        if (s >= from)
+            late += p != NULL;
         rt_pool_pick_took(&k, t);
     }
-    assert_true(pool_late <= 200 / RT_POOL_RETRY + 1);
+    return late;
+}
+
+/* A change of conditions midway moves the choice: the pool slowing down
+ * (the other core got busy) is left within steps, the pool getting faster
+ * is found by the next retry, at most RT_POOL_RETRY_MAX steps later. */
+static void test_pick_follows(void **state)
+{
+    (void)state;
+    assert_true(pool_after_change(1e-3, 2e-3, 4e-3, 2e-3, 305) <= 300 / RT_POOL_RETRY_MAX + 1);
+    int from = 300 + RT_POOL_RETRY_MAX + 1; /* then the pool, but for retries of one thread */
+    assert_true(pool_after_change(2e-3, 1e-3, 1e-3, 2e-3, from) >= (600 - from) - (600 - from) / RT_POOL_RETRY_MAX - 1);
 }
 
 int main(void)
