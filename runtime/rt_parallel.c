@@ -211,7 +211,7 @@ void lrc_rt_parallel(lrc_rt_pool *p, lrc_part_fn fn, float *mem, const float *x,
 
 /* ---- choosing per step ------------------------------------------------------ */
 
-enum { PROBES = 4 }; /* after the first step: two each way */
+enum { PROBES = 2 }; /* after the first step: one each way */
 
 void rt_pool_pick_init(rt_pool_pick *k, lrc_rt_pool *pool)
 {

@@ -20,7 +20,7 @@ int rt_pool_threads(const lrc_rt_pool *p);
  * on the caller's thread depends on the shapes and on what else the
  * machine is doing (a worker whose core is busy elsewhere holds the step
  * back), and the results are the same either way. So the range test
- * measures both as it goes: after a first step on the pool, two steps
+ * measures both as it goes: after a first step on the pool, one step
  * each way, then the faster one, trying the other again after
  * RT_POOL_RETRY steps, and after twice as many each time the retry loses
  * again (up to RT_POOL_RETRY_MAX; back to RT_POOL_RETRY when it wins).
@@ -28,7 +28,7 @@ int rt_pool_threads(const lrc_rt_pool *p);
  * while it runs is left at once; a retry, whose time replaces its way's
  * stale average, is what notices the other way got faster. A step on the slower way costs its difference, so a clear
  * winner is retried rarely. */
-enum { RT_POOL_RETRY = 16, RT_POOL_RETRY_MAX = 64 };
+enum { RT_POOL_RETRY = 32, RT_POOL_RETRY_MAX = 128 };
 typedef struct rt_pool_pick {
     lrc_rt_pool *pool;  /* NULL: always the caller's thread */
     int64_t steps;      /* steps timed so far */

@@ -87,11 +87,11 @@ static int64_t picked_pool(double pool_s, double one_s, int steps)
 static void test_pick(void **state)
 {
     (void)state;
-    /* after the probes (steps 1-4), the faster way; the other is retried
-     * at 21, 54, then every 65 steps (119, 184, 249): 3 of the 160 late
-     * steps */
-    assert_int_equal(picked_pool(1e-3, 2e-3, 260), 160 - 3);
-    assert_int_equal(picked_pool(2e-3, 1e-3, 260), 3);
+    /* after the probes (steps 1 and 2), the faster way; the other is
+     * retried at 35, 100, then every 129 steps (229, ...): 2 of the 160
+     * late steps */
+    assert_int_equal(picked_pool(1e-3, 2e-3, 260), 160 - 2);
+    assert_int_equal(picked_pool(2e-3, 1e-3, 260), 2);
     /* no pool: always NULL */
     rt_pool_pick k;
     rt_pool_pick_init(&k, NULL);
