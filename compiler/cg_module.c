@@ -1,10 +1,12 @@
 /* cg_module.c — assembles one experiment's module: lrc_init, lrc_step and
  * lrc_eval (and lrc_grad/lrc_update, lrc_step split for data-parallel
- * steps) exactly as runtime/lrc_abi.h documents them, every shape and
- * offset a constant from the plan. The per-op emitters live in cg_dense.c,
- * cg_conv.c, cg_pool.c, cg_norm.c, cg_dropout.c, cg_act.c, cg_loss.c and
- * cg_opt.c; target machine and passes in
- * cg_target.c. Not the JIT (jit.c).
+ * steps), or the ones asked for, exactly as runtime/lrc_abi.h documents
+ * them, every shape and offset a constant from the plan. In lrc_step and
+ * lrc_grad each layer's forward and backward is a function of its own,
+ * for the JIT to compile on several threads (jit_split.c). The per-op
+ * emitters live in cg_dense.c, cg_conv.c, cg_pool.c, cg_norm.c,
+ * cg_dropout.c, cg_act.c, cg_loss.c and cg_opt.c; target machine and
+ * passes in cg_target.c. Not the JIT (jit.c).
  */
 #include "cg.h"
 
