@@ -22,8 +22,8 @@ enum { CG_INIT = 1, CG_STEP = 2, CG_EVAL = 4, CG_GRAD = 8, CG_UPDATE = 16, CG_AL
  * an internal error. */
 LLVMModuleRef cg_build_module(const plan *p, LLVMContextRef ctx, int vec_floats, unsigned functions, char **msg);
 /* Floats per vector register of the machine tm generates code for: 16
- * with AVX-512, 8 with AVX2 (x86-64-v3), else 4. cg_build_module's kernels
- * are built for it. */
+ * with AVX-512, 8 with AVX2 (x86-64-v3), else 4; LRC_VECTOR_FLOATS=8 or 4
+ * asks for narrower (tests). cg_build_module's kernels are built for it. */
 int cg_vector_floats(LLVMTargetMachineRef tm);
 
 /* A target machine for the host (CPU name and features) or, with
