@@ -80,13 +80,16 @@ static const char pipeline[] = "function(sroa,early-cse<memssa>," INSTCOMBINE ",
  *    a masked vector load, add and store per row (4x slower);
  *  - partial unrolling of the products' reduction loops (k = 25 or 150,
  *    cg_gemm.c): ~20% on those.
- * So: the lean pipeline with full unrolling first and partial unrolling
- * last. LeNet (bench workload, interleaved medians of 6): the step 7.5 ms
- * against O3's 8.4, compile 0.49 s against 0.72; this pipeline costs 0.12 s
- * of opt's CPU on LeNet's module, O3 0.41 s, the lean one 0.10 s. SLP,
- * runtime unrolling and a second LICM gave nothing measurable. */
+ * So: the lean pipeline with full unrolling first. LeNet (bench workload,
+ * interleaved medians of 6): the step 7.5 ms against O3's 8.4, compile
+ * 0.49 s against 0.72; SLP, runtime unrolling and a second LICM gave
+ * nothing measurable. The partial unrolling, first run last here, is now
+ * cg_gemm.c's own (its reduction loops two k steps per iteration): the
+ * same step (7.9 against 8.0 ms, medians of 5 interleaved) for a fifth
+ * less compile (0.18 s against 0.23 on two threads), since LLVM's unrolled
+ * every loop it could, not only the products'. */
 static const char conv_pipeline[] = "function(sroa,early-cse<memssa>," INSTCOMBINE ",loop-unroll<O3;no-partial;no-runtime>,"
-                                    "loop-mssa(licm),gvn,loop-vectorize,loop-unroll<O3;no-runtime>," INSTCOMBINE ",simplifycfg)";
+                                    "loop-mssa(licm),gvn,loop-vectorize," INSTCOMBINE ",simplifycfg)";
 
 int cg_vector_floats(LLVMTargetMachineRef tm)
 {
