@@ -113,8 +113,11 @@ int drv_front(session *s, int need_data)
         return EXIT_BAD_INPUT;
     if (sema_check(&s->a, &s->ls, s->opt->ovr, s->opt->novr, &s->d, &s->e) > 0)
         return EXIT_BAD_INPUT;
-    if (!need_data)
-        return 0;
+    return need_data ? drv_data(s) : 0;
+}
+
+int drv_data(session *s)
+{
     int64_t limit = s->opt->max_memory > 0 ? s->opt->max_memory : drv_default_max_memory();
     double model = check_model_memory(s, limit);
     if (model < 0)

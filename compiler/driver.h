@@ -46,8 +46,14 @@ typedef struct session {
 } session;
 
 /* Loads the file and its imports, checks them, and (need_data) reads and
- * checks the data. Returns 0 or an exit code; every error is printed. */
+ * checks the data (drv_data). Returns 0 or an exit code; every error is
+ * printed. */
 int  drv_front(session *s, int need_data);
+/* After drv_front(s, 0): checks the network against the memory limit,
+ * reads the data set within what it leaves, and checks the data against
+ * the network, which may set the plan's y_floats (cross-entropy on a
+ * distribution per sample). Returns 0 or an exit code; errors printed. */
+int  drv_data(session *s);
 void drv_free(session *s);
 
 /* Trainable parameters, without the alignment padding of the layout. */
