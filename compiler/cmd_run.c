@@ -89,6 +89,8 @@ static int run_rank(session *s, int grid, const rt_mpi *mpi, const volatile sig_
                         "or --rates 1e-4:1:x10\n");
         return EXIT_BAD_INPUT;
     }
+    if ((rc = drv_check_memory(s)) != 0)
+        return rc;
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     lrc_model model;

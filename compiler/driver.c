@@ -116,6 +116,12 @@ int drv_front(session *s, int need_data)
     return need_data ? drv_data(s) : 0;
 }
 
+int drv_check_memory(session *s)
+{
+    int64_t limit = s->opt->max_memory > 0 ? s->opt->max_memory : drv_default_max_memory();
+    return check_model_memory(s, limit) < 0 ? EXIT_BAD_INPUT : 0;
+}
+
 int drv_data(session *s)
 {
     int64_t limit = s->opt->max_memory > 0 ? s->opt->max_memory : drv_default_max_memory();

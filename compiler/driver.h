@@ -49,6 +49,9 @@ typedef struct session {
  * checks the data (drv_data). Returns 0 or an exit code; every error is
  * printed. */
 int  drv_front(session *s, int need_data);
+/* After drv_front(s, 0): the network against the memory limit
+ * (--max-memory), before it is compiled. Returns 0 or an exit code. */
+int  drv_check_memory(session *s);
 /* After drv_front(s, 0): checks the network against the memory limit,
  * reads the data set within what it leaves, and checks the data against
  * the network, which may set the plan's y_floats (cross-entropy on a
