@@ -25,32 +25,7 @@
  */
 #include "cg_internal.h"
 
-/* ---- vector pieces ---------------------------------------------------------- */
-
-/* The widest power of two <= n and <= the target's vector width. */
-static int piece(const cg *g, int64_t n)
-{
-    int w = 1;
-    while (w * 2 <= n && w * 2 <= g->vec_floats)
-        w *= 2;
-    return w;
-}
-
-/* <w x float> (a float when w is 1) loaded from / stored to p (a float*;
- * the cast matters only to LLVM's typed pointers, before 15). */
-static LLVMValueRef load_w(cg *g, LLVMValueRef p, int w)
-{
-    LLVMTypeRef t = w == 1 ? g->f32 : LLVMVectorType(g->f32, (unsigned)w);
-    LLVMValueRef v = LLVMBuildLoad2(g->b, t, LLVMBuildPointerCast(g->b, p, LLVMPointerType(t, 0), ""), "");
-    LLVMSetAlignment(v, 4);
-    return v;
-}
-
-static void store_w(cg *g, LLVMValueRef v, LLVMValueRef p)
-{
-    LLVMValueRef vp = LLVMBuildPointerCast(g->b, p, LLVMPointerType(LLVMTypeOf(v), 0), "");
-    LLVMSetAlignment(LLVMBuildStore(g->b, v, vp), 4);
-}
+/* ---- runs of floats ---------------------------------------------------------- */
 
 /* n floats at src + si .. to dst + di ..: dst = src (fwd), dst += src (not
  * fwd); with `keep` (an i1) dst gets 0, or 0 is added, where it is false. */
@@ -58,16 +33,16 @@ static void run_copy(cg *g, int fwd, LLVMValueRef dst, LLVMValueRef di, LLVMValu
                      LLVMValueRef keep)
 {
     for (int64_t o = 0; o < n;) {
-        int w = piece(g, n - o);
+        int w = cg_piece(g, n - o);
         LLVMValueRef dp = cg_at(g, dst, LLVMBuildNSWAdd(g->b, di, cg_i64(g, o), ""));
-        LLVMValueRef v = load_w(g, cg_at(g, src, LLVMBuildNSWAdd(g->b, si, cg_i64(g, o), "")), w);
+        LLVMValueRef v = cg_load_w(g, cg_at(g, src, LLVMBuildNSWAdd(g->b, si, cg_i64(g, o), "")), w);
         if (keep) {
             LLVMValueRef zero = LLVMConstNull(LLVMTypeOf(v));
             v = LLVMBuildSelect(g->b, keep, v, zero, "");
         }
         if (!fwd)
-            v = LLVMBuildFAdd(g->b, load_w(g, dp, w), v, "");
-        store_w(g, v, dp);
+            v = LLVMBuildFAdd(g->b, cg_load_w(g, dp, w), v, "");
+        cg_store_w(g, v, dp);
         o += w;
     }
 }
@@ -76,8 +51,8 @@ static void run_copy(cg *g, int fwd, LLVMValueRef dst, LLVMValueRef di, LLVMValu
 static void run_zero(cg *g, LLVMValueRef dst, LLVMValueRef di, int64_t n)
 {
     for (int64_t o = 0; o < n;) {
-        int w = piece(g, n - o);
-        store_w(g, LLVMConstNull(w == 1 ? g->f32 : LLVMVectorType(g->f32, (unsigned)w)),
+        int w = cg_piece(g, n - o);
+        cg_store_w(g, LLVMConstNull(cg_type_w(g, w)),
                 cg_at(g, dst, LLVMBuildNSWAdd(g->b, di, cg_i64(g, o), "")));
         o += w;
     }
@@ -93,6 +68,15 @@ typedef struct walk {
     LLVMValueRef crow;     /* index of col[(b,oy,0)][ky*k*ic] */
 } walk;
 
+/* n floats of col at ci and of x at xi: col = x forward, x += col backward. */
+static void col_run(cg *g, const walk *w, LLVMValueRef ci, LLVMValueRef xi, int64_t n, LLVMValueRef keep)
+{
+    if (w->fwd)
+        run_copy(g, 1, w->col, ci, w->x, xi, n, keep);
+    else
+        run_copy(g, 0, w->x, xi, w->col, ci, n, keep);
+}
+
 /* The ky-th block of col row (b,oy,ox), whose window lies inside x. */
 static void block_inside(cg *g, const walk *w, LLVMValueRef ox)
 {
@@ -100,10 +84,7 @@ static void block_inside(cg *g, const walk *w, LLVMValueRef ox)
     int64_t kcols = l->k * l->k * l->ish.c;
     LLVMValueRef xi = cg_idx(g, cg_idx(g, ox, l->stride, cg_i64(g, -l->pad)), l->ish.c, w->xrow);
     LLVMValueRef ci = cg_idx(g, ox, kcols, w->crow);
-    if (w->fwd)
-        run_copy(g, 1, w->col, ci, w->x, xi, l->k * l->ish.c, NULL);
-    else
-        run_copy(g, 0, w->x, xi, w->col, ci, l->k * l->ish.c, NULL);
+    col_run(g, w, ci, xi, l->k * l->ish.c, NULL);
 }
 
 /* The same block when the window crosses the left or right padding: pixel
@@ -120,10 +101,7 @@ static void block_edge(cg *g, const walk *w, LLVMValueRef ox)
     ix = LLVMBuildSelect(g->b, hi, LLVMBuildSelect(g->b, lo, ix, cg_i64(g, 0), ""), cg_i64(g, l->ish.w - 1), "");
     LLVMValueRef xi = cg_idx(g, ix, ic, w->xrow);
     LLVMValueRef ci = cg_idx(g, kx.iv, ic, cg_idx(g, ox, kcols, w->crow));
-    if (w->fwd)
-        run_copy(g, 1, w->col, ci, w->x, xi, ic, inside);
-    else
-        run_copy(g, 0, w->x, xi, w->col, ci, ic, inside);
+    col_run(g, w, ci, xi, ic, inside);
     cg_end(g, &kx);
 }
 

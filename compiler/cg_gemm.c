@@ -101,13 +101,6 @@ static LLVMValueRef splat(cg *g, const vec *v, LLVMValueRef s)
     return LLVMBuildShuffleVector(g->b, one, LLVMGetUndef(v->t), LLVMConstNull(mt), "");
 }
 
-static LLVMValueRef vfma(cg *g, const vec *v, LLVMValueRef a, LLVMValueRef b, LLVMValueRef c)
-{
-    LLVMTypeRef t = v->t;
-    LLVMValueRef args[3] = {a, b, c};
-    return vcall(g, "llvm.fmuladd", &t, 1, args, 3);
-}
-
 /* Sum of the lanes by a fixed tree: halves added until one lane is left. */
 static LLVMValueRef hsum(cg *g, const vec *v, LLVMValueRef x)
 {
@@ -156,6 +149,13 @@ typedef struct bsrc {
     int64_t ld;
 } bsrc;
 
+/* `lanes` floats of the bias from column j (zeros without one): where the
+ * sums start. */
+static LLVMValueRef bias_at(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef j, int lanes)
+{
+    return m->bias ? vload(g, v, cg_at(g, m->bias, j), lanes) : LLVMConstNull(v->t);
+}
+
 /* The reduction loop runs NN_UNROLL k steps per iteration when kc allows
  * (half the loop overhead on short reductions such as LeNet's k = 150,
  * ~20% on those products). */
@@ -179,8 +179,7 @@ static void nn_tile(cg *g, const vec *v, const cg_gemm *m, const bsrc *bs, LLVMV
             else if (r > 0)
                 init[r][c] = init[0][c];
             else
-                init[r][c] = m->bias ? vload(g, v, cg_at(g, m->bias, add_i(g, j0, c * v->w)), lanes)
-                                     : LLVMConstNull(v->t);
+                init[r][c] = bias_at(g, v, m, add_i(g, j0, c * v->w), lanes);
         }
     }
     LLVMBasicBlockRef pre = LLVMGetInsertBlock(g->b);
@@ -199,7 +198,7 @@ static void nn_tile(cg *g, const vec *v, const cg_gemm *m, const bsrc *bs, LLVMV
             LLVMValueRef ai = cg_idx(g, add_i(g, i0, r), m->a_m, apk);
             LLVMValueRef a = splat(g, v, cg_load(g, cg_at(g, m->a, ai)));
             for (int c = 0; c < nv; c++)
-                next[r][c] = vfma(g, v, a, bv[c], next[r][c]);
+                next[r][c] = cg_fmuladd(g, a, bv[c], next[r][c]);
         }
     }
     LLVMBasicBlockRef latch = LLVMGetInsertBlock(g->b);
@@ -370,20 +369,15 @@ static void c_init(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef base, int
     int64_t full = ncols / v->w * v->w;
     cg_loop i = cg_for(g, 0, count, 1, "ci");
     LLVMValueRef row = cg_idx(g, LLVMBuildNSWAdd(g->b, base, i.iv, ""), m->ldc, jbase);
-    for (int part = 0; part < 2; part++) { /* the whole vectors, then a partial one */
-        int lanes = part == 0 ? v->w : (int)(ncols - full);
-        if (part == 0 ? full == 0 : lanes == 0)
-            continue;
-        cg_loop j = {0};
-        if (part == 0)
-            j = cg_for(g, 0, full, v->w, "cj");
-        LLVMValueRef at = part == 0 ? j.iv : cg_i64(g, full);
-        LLVMValueRef b = m->bias ? vload(g, v, cg_at(g, m->bias, LLVMBuildNSWAdd(g->b, jbase, at, "")), lanes)
-                                 : LLVMConstNull(v->t);
-        vstore(g, v, b, cg_at(g, m->c, LLVMBuildNSWAdd(g->b, row, at, "")), lanes);
-        if (part == 0)
-            cg_end(g, &j);
+    if (full > 0) {
+        cg_loop j = cg_for(g, 0, full, v->w, "cj");
+        LLVMValueRef b = bias_at(g, v, m, LLVMBuildNSWAdd(g->b, jbase, j.iv, ""), v->w);
+        vstore(g, v, b, cg_at(g, m->c, LLVMBuildNSWAdd(g->b, row, j.iv, "")), v->w);
+        cg_end(g, &j);
     }
+    if (full < ncols) /* a partial last vector */
+        vstore(g, v, bias_at(g, v, m, add_i(g, jbase, full), (int)(ncols - full)), cg_at(g, m->c, add_i(g, row, full)),
+               (int)(ncols - full));
     cg_end(g, &i);
 }
 
@@ -445,7 +439,7 @@ static void nt_tile(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef i0, LLVM
         for (int c = 0; c < nr; c++) {
             LLVMValueRef bv = vload(g, v, cg_at(g, m->b, LLVMBuildNSWAdd(g->b, brow[c], p.iv, "")), v->w);
             for (int r = 0; r < mr; r++)
-                next[r][c] = vfma(g, v, av[r], bv, acc[r][c]);
+                next[r][c] = cg_fmuladd(g, av[r], bv, acc[r][c]);
         }
         LLVMBasicBlockRef latch = LLVMGetInsertBlock(g->b);
         cg_end(g, &p);
@@ -463,7 +457,7 @@ static void nt_tile(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef i0, LLVM
         for (int c = 0; c < nr; c++) {
             LLVMValueRef bv = vload(g, v, cg_at(g, m->b, add_i(g, brow[c], full)), lanes);
             for (int r = 0; r < mr; r++)
-                sum[r][c] = vfma(g, v, av[r], bv, sum[r][c]);
+                sum[r][c] = cg_fmuladd(g, av[r], bv, sum[r][c]);
         }
     }
     for (int r = 0; r < mr; r++)

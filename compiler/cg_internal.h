@@ -51,7 +51,8 @@ LLVMValueRef cg_load(cg *g, LLVMValueRef ptr);
 void cg_store(cg *g, LLVMValueRef v, LLVMValueRef ptr);
 /* a * k + c, i64 index arithmetic (nsw/nuw). */
 LLVMValueRef cg_idx(cg *g, LLVMValueRef a, int64_t k, LLVMValueRef c);
-/* Calls the overloaded float intrinsic `name` (llvm.exp, llvm.fmuladd, ...). */
+/* Calls the float intrinsic `name` (llvm.exp, llvm.fmuladd, ...), overloaded
+ * on its first argument's type (a float or a float vector). */
 LLVMValueRef cg_intrinsic(cg *g, const char *name, LLVMValueRef *args, unsigned n);
 LLVMValueRef cg_fmuladd(cg *g, LLVMValueRef a, LLVMValueRef b, LLVMValueRef c);
 /* acc + v (or fmuladd) marked reassoc/contract: the term of a reduction. */
@@ -62,6 +63,22 @@ LLVMValueRef cg_reduce_fmuladd(cg *g, LLVMValueRef a, LLVMValueRef b, LLVMValueR
 LLVMValueRef cg_entry_alloca(cg *g, LLVMTypeRef t, unsigned align, const char *name);
 /* A float stack slot in the entry block (promoted to a register by SROA). */
 LLVMValueRef cg_slot(cg *g, const char *name);
+/* Vector pieces: a float (w 1) or <w x float>; the widest power of two <= n
+ * and <= the target's vector width; w floats loaded from p (a float*), v
+ * stored to p, both 4-byte aligned. */
+LLVMTypeRef cg_type_w(cg *g, int w);
+int cg_piece(const cg *g, int64_t n);
+LLVMValueRef cg_load_w(cg *g, LLVMValueRef p, int w);
+void cg_store_w(cg *g, LLVMValueRef v, LLVMValueRef p);
+/* The function being built and its arguments, saved while another one is
+ * emitted from inside it (a parallel part, a layer's own function), and
+ * restored after, the builder back where it was. */
+typedef struct cg_frame {
+    LLVMValueRef fn, mem, x, t, pool;
+    LLVMBasicBlockRef at;
+} cg_frame;
+cg_frame cg_frame_save(const cg *g);
+void cg_frame_restore(cg *g, const cg_frame *f);
 /* for i in [0, n): mem[off + i] = 0 */
 void cg_zero(cg *g, int64_t off, int64_t n);
 

@@ -151,8 +151,7 @@ static void layer_call(cg *g, const char *what, const plan_layer *l, layer_emit 
         emit(g, l);
         return;
     }
-    LLVMValueRef fn = g->fn, mem = g->mem, x = g->x, t = g->t, pool = g->pool;
-    LLVMBasicBlockRef at = LLVMGetInsertBlock(g->b);
+    cg_frame caller = cg_frame_save(g);
     char name[64];
     snprintf(name, sizeof name, "lrc_%s_%d", what, l->index);
     LLVMTypeRef params[4] = {g->ptr, g->ptr, g->i32, g->ptr}, type = LLVMFunctionType(g->void_t, params, 4, 0);
@@ -165,13 +164,8 @@ static void layer_call(cg *g, const char *what, const plan_layer *l, layer_emit 
     g->pool = LLVMGetParam(body, 3);
     emit(g, l);
     LLVMBuildRetVoid(g->b);
-    g->fn = fn;
-    g->mem = mem;
-    g->x = x;
-    g->t = t;
-    g->pool = pool;
-    LLVMPositionBuilderAtEnd(g->b, at);
-    LLVMValueRef args[4] = {mem, x ? x : LLVMConstNull(g->ptr), t, pool ? pool : LLVMConstNull(g->ptr)};
+    cg_frame_restore(g, &caller);
+    LLVMValueRef args[4] = {g->mem, g->x ? g->x : LLVMConstNull(g->ptr), g->t, g->pool ? g->pool : LLVMConstNull(g->ptr)};
     LLVMBuildCall2(g->b, type, body, args, 4, "");
 }
 

@@ -82,9 +82,7 @@ void cg_parallel(cg *g, const cg_split *s)
         return;
     }
     int64_t parts = (n + chunk - 1) / chunk, last = parts - 1, tail = n - last * chunk;
-    /* the caller's state, restored after the part function is built */
-    LLVMValueRef fn = g->fn, mem = g->mem, x = g->x, pool = g->pool;
-    LLVMBasicBlockRef at = LLVMGetInsertBlock(g->b);
+    cg_frame caller = cg_frame_save(g);
 
     char name[64];
     snprintf(name, sizeof name, "lrc_part_%s", s->name);
@@ -93,6 +91,7 @@ void cg_parallel(cg *g, const cg_split *s)
     g->fn = part;
     g->mem = LLVMGetParam(part, 0);
     g->x = LLVMGetParam(part, 1);
+    g->t = NULL;
     g->pool = NULL; /* parts do not split further */
     LLVMBasicBlockRef entry = LLVMAppendBasicBlockInContext(g->ctx, part, "entry");
     LLVMBasicBlockRef whole = part_block(g, s->body, s->arg, NULL, chunk);
@@ -106,12 +105,8 @@ void cg_parallel(cg *g, const cg_split *s)
         LLVMBuildCondBr(g->b, is_last, end, whole);
     }
 
-    g->fn = fn;
-    g->mem = mem;
-    g->x = x;
-    g->pool = pool;
-    LLVMPositionBuilderAtEnd(g->b, at);
+    cg_frame_restore(g, &caller);
     LLVMValueRef rt = parallel_decl(g);
-    LLVMValueRef args[5] = {pool, part, mem, x ? x : LLVMConstNull(g->ptr), cg_i64(g, parts)};
+    LLVMValueRef args[5] = {g->pool, part, g->mem, g->x ? g->x : LLVMConstNull(g->ptr), cg_i64(g, parts)};
     LLVMBuildCall2(g->b, LLVMGlobalGetValueType(rt), rt, args, 5, "");
 }

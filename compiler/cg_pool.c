@@ -21,8 +21,6 @@
 
 /* ---- vector pieces ---------------------------------------------------------- */
 
-static LLVMTypeRef type_w(cg *g, int w) { return w == 1 ? g->f32 : LLVMVectorType(g->f32, (unsigned)w); }
-
 /* <w x float> (a float when w is 1) with every lane v */
 static LLVMValueRef const_w(cg *g, int w, double v)
 {
@@ -30,30 +28,6 @@ static LLVMValueRef const_w(cg *g, int w, double v)
     for (int i = 0; i < w; i++)
         lanes[i] = cg_f32(g, v);
     return w == 1 ? lanes[0] : LLVMConstVector(lanes, (unsigned)w);
-}
-
-/* loaded from / stored to p (a float*; the cast matters only to LLVM's
- * typed pointers, before 15) */
-static LLVMValueRef load_w(cg *g, LLVMValueRef p, int w)
-{
-    LLVMValueRef vp = LLVMBuildPointerCast(g->b, p, LLVMPointerType(type_w(g, w), 0), "");
-    LLVMValueRef v = LLVMBuildLoad2(g->b, type_w(g, w), vp, "");
-    LLVMSetAlignment(v, 4);
-    return v;
-}
-
-static void store_w(cg *g, LLVMValueRef v, LLVMValueRef p)
-{
-    LLVMValueRef vp = LLVMBuildPointerCast(g->b, p, LLVMPointerType(LLVMTypeOf(v), 0), "");
-    LLVMSetAlignment(LLVMBuildStore(g->b, v, vp), 4);
-}
-
-static LLVMValueRef fmuladd_w(cg *g, int w, LLVMValueRef a, LLVMValueRef b, LLVMValueRef c)
-{
-    LLVMTypeRef t = type_w(g, w);
-    LLVMValueRef fn = LLVMGetIntrinsicDeclaration(g->mod, LLVMLookupIntrinsicID("llvm.fmuladd", 12), &t, 1);
-    LLVMValueRef args[3] = {a, b, c};
-    return LLVMBuildCall2(g->b, LLVMGlobalGetValueType(fn), fn, args, 3, "");
 }
 
 /* ---- one output pixel, channel by channel ------------------------------------ */
@@ -80,20 +54,20 @@ static void forward_w(cg *g, const pool_px *p, LLVMValueRef c0, int w)
     LLVMValueRef cur = const_w(g, w, max ? -INFINITY : 0.0), pos = const_w(g, w, 0.0);
     for (int64_t ky = 0; ky < l->k; ky++)
         for (int64_t kx = 0; kx < l->k; kx++) {
-            LLVMValueRef v = load_w(g, cg_at(g, p->x, window_at(g, p, ky, kx, c0)), w);
+            LLVMValueRef v = cg_load_w(g, cg_at(g, p->x, window_at(g, p, ky, kx, c0)), w);
             if (max) {
                 LLVMValueRef take = LLVMBuildOr(g->b, LLVMBuildFCmp(g->b, LLVMRealOGT, v, cur, ""),
                                                 LLVMBuildFCmp(g->b, LLVMRealUNO, v, v, ""), "");
                 cur = LLVMBuildSelect(g->b, take, v, cur, "");
                 pos = LLVMBuildSelect(g->b, take, const_w(g, w, (double)(ky * l->k + kx)), pos, "");
             } else {
-                cur = fmuladd_w(g, w, v, const_w(g, w, 1.0 / (double)(l->k * l->k)), cur);
+                cur = cg_fmuladd(g, v, const_w(g, w, 1.0 / (double)(l->k * l->k)), cur);
             }
         }
     LLVMValueRef k = LLVMBuildNSWAdd(g->b, p->zrow, c0, "");
-    store_w(g, cur, cg_mem(g, l->z, k));
+    cg_store_w(g, cur, cg_mem(g, l->z, k));
     if (max)
-        store_w(g, pos, cg_mem(g, l->col, k));
+        cg_store_w(g, pos, cg_mem(g, l->col, k));
 }
 
 /* channels [c0, c0 + w): each window input += its share of dz */
@@ -101,9 +75,9 @@ static void backward_w(cg *g, const pool_px *p, LLVMValueRef c0, int w)
 {
     const plan_layer *l = p->l;
     LLVMValueRef k = LLVMBuildNSWAdd(g->b, p->zrow, c0, "");
-    LLVMValueRef d = load_w(g, cg_mem(g, l->dy, k), w), at = NULL;
+    LLVMValueRef d = cg_load_w(g, cg_mem(g, l->dy, k), w), at = NULL;
     if (l->kind == PLAN_MAXPOOL)
-        at = load_w(g, cg_mem(g, l->col, k), w);
+        at = cg_load_w(g, cg_mem(g, l->col, k), w);
     else
         d = LLVMBuildFMul(g->b, d, const_w(g, w, 1.0 / (double)(l->k * l->k)), "");
     for (int64_t ky = 0; ky < l->k; ky++)
@@ -114,7 +88,7 @@ static void backward_w(cg *g, const pool_px *p, LLVMValueRef c0, int w)
                 share = LLVMBuildSelect(g->b, hit, d, const_w(g, w, 0.0), "");
             }
             LLVMValueRef dp = cg_at(g, p->x, window_at(g, p, ky, kx, c0));
-            store_w(g, LLVMBuildFAdd(g->b, load_w(g, dp, w), share, ""), dp);
+            cg_store_w(g, LLVMBuildFAdd(g->b, cg_load_w(g, dp, w), share, ""), dp);
         }
 }
 

@@ -88,12 +88,58 @@ LLVMValueRef cg_entry_alloca(cg *g, LLVMTypeRef t, unsigned align, const char *n
 
 LLVMValueRef cg_slot(cg *g, const char *name) { return cg_entry_alloca(g, g->f32, 0, name); }
 
+/* ---- vector pieces -------------------------------------------------------- */
+
+LLVMTypeRef cg_type_w(cg *g, int w) { return w == 1 ? g->f32 : LLVMVectorType(g->f32, (unsigned)w); }
+
+int cg_piece(const cg *g, int64_t n)
+{
+    int w = 1;
+    while (w * 2 <= n && w * 2 <= g->vec_floats)
+        w *= 2;
+    return w;
+}
+
+/* The cast matters only to LLVM's typed pointers, before 15. */
+LLVMValueRef cg_load_w(cg *g, LLVMValueRef p, int w)
+{
+    LLVMTypeRef t = cg_type_w(g, w);
+    LLVMValueRef v = LLVMBuildLoad2(g->b, t, LLVMBuildPointerCast(g->b, p, LLVMPointerType(t, 0), ""), "");
+    LLVMSetAlignment(v, 4);
+    return v;
+}
+
+void cg_store_w(cg *g, LLVMValueRef v, LLVMValueRef p)
+{
+    LLVMValueRef vp = LLVMBuildPointerCast(g->b, p, LLVMPointerType(LLVMTypeOf(v), 0), "");
+    LLVMSetAlignment(LLVMBuildStore(g->b, v, vp), 4);
+}
+
+/* ---- another function, emitted from inside this one ---------------------- */
+
+cg_frame cg_frame_save(const cg *g)
+{
+    return (cg_frame){.fn = g->fn, .mem = g->mem, .x = g->x, .t = g->t, .pool = g->pool,
+                      .at = LLVMGetInsertBlock(g->b)};
+}
+
+void cg_frame_restore(cg *g, const cg_frame *f)
+{
+    g->fn = f->fn;
+    g->mem = f->mem;
+    g->x = f->x;
+    g->t = f->t;
+    g->pool = f->pool;
+    LLVMPositionBuilderAtEnd(g->b, f->at);
+}
+
 /* ---- arithmetic ----------------------------------------------------------- */
 
 LLVMValueRef cg_intrinsic(cg *g, const char *name, LLVMValueRef *args, unsigned n)
 {
     unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
-    LLVMValueRef fn = LLVMGetIntrinsicDeclaration(g->mod, id, &g->f32, 1);
+    LLVMTypeRef t = LLVMTypeOf(args[0]);
+    LLVMValueRef fn = LLVMGetIntrinsicDeclaration(g->mod, id, &t, 1);
     return LLVMBuildCall2(g->b, LLVMGlobalGetValueType(fn), fn, args, n, "");
 }
 

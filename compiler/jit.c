@@ -10,10 +10,9 @@
  * LLVM 14).
  * Also prints a module as IR text for `lrc emit-llvm`. Not code generation.
  */
-#define _GNU_SOURCE /* dladdr */
+#define _DEFAULT_SOURCE /* madvise */
 #include "jit.h"
 
-#include <dlfcn.h>
 #include <llvm-c/LLJIT.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -29,7 +28,6 @@ struct jit {
     LLVMOrcLLJITRef lljit;
     LLVMOrcLazyCallThroughManagerRef lctm;   /* the lazy functions' stubs */
     LLVMOrcIndirectStubsManagerRef ism;
-    double optimize_seconds;                 /* in the transform layer */
     cg_opt_level level;                      /* the plan's pipeline */
 };
 
@@ -67,7 +65,6 @@ static void fill_target_info(jit_info *info, LLVMTargetMachineRef tm)
 static LLVMErrorRef optimise_module(void *ctx, LLVMModuleRef m)
 {
     jit *jt = ctx;
-    double t0 = jit_seconds();
     char *msg = NULL;
     LLVMTargetMachineRef tm = cg_target_machine(0, &msg);
     if (!tm || cg_optimize(m, tm, jt->level, &msg)) {
@@ -78,7 +75,6 @@ static LLVMErrorRef optimise_module(void *ctx, LLVMModuleRef m)
         return err;
     }
     LLVMDisposeTargetMachine(tm);
-    jt->optimize_seconds += jit_seconds() - t0;
     return NULL;
 }
 
@@ -214,9 +210,7 @@ static int compile_threads(int threads)
 static int add_eager(jit *jt, LLVMModuleRef m, int threads, int *compiled_on, char **msg)
 {
     LLVMMemoryBufferRef objs[JIT_SPLIT_MAX];
-    double optimize_seconds = 0;
-    int n = jit_split_compile(m, jt->level, compile_threads(threads), objs, &optimize_seconds, msg);
-    jt->optimize_seconds += optimize_seconds;
+    int n = jit_split_compile(m, jt->level, compile_threads(threads), objs, msg);
     *compiled_on = n;
     LLVMOrcJITDylibRef jd = LLVMOrcLLJITGetMainJITDylib(jt->lljit);
     for (int i = 0; i < n; i++) {
@@ -262,9 +256,8 @@ static int link_model(jit *jt, int split_step, lrc_model *model, char **msg)
  * never written, unlike the relocated data next to it. */
 static void release_llvm_code(void)
 {
-    Dl_info where;
     uintptr_t code = (uintptr_t)&LLVMContextCreate;
-    FILE *f = dladdr((void *)code, &where) ? fopen("/proc/self/maps", "r") : NULL;
+    FILE *f = fopen("/proc/self/maps", "r");
     if (!f)
         return;
     char line[512];
@@ -300,13 +293,11 @@ jit *jit_compile(const plan *p, int threads, lrc_model *model, jit_info *info, c
         return NULL;
     }
     jt->level = cg_opt_level_for(p);
-    double t0 = jit_seconds();
     LLVMOrcThreadSafeContextRef tsc = LLVMOrcCreateNewThreadSafeContext();
     LLVMTargetMachineRef tm = cg_target_machine(0, msg);
     int vec_floats = tm ? cg_vector_floats(tm) : 0;
     LLVMModuleRef m = tm ? cg_build_module(p, LLVMOrcThreadSafeContextGetContext(tsc), vec_floats, CG_INIT | CG_STEP, msg)
                          : NULL;
-    double t1 = jit_seconds();
     int ok = m != NULL;
     if (!ok && tm)
         LLVMDisposeTargetMachine(tm);
@@ -328,9 +319,6 @@ jit *jit_compile(const plan *p, int threads, lrc_model *model, jit_info *info, c
     }
     fill_model(p, model);
     release_llvm_code();
-    info->build_seconds = t1 - t0;
-    info->optimize_seconds = jt->optimize_seconds;
-    info->link_seconds = jit_seconds() - t1 - info->optimize_seconds;
     return jt;
 }
 

@@ -11,9 +11,6 @@
 typedef struct jit jit;
 
 typedef struct jit_info {
-    double build_seconds;     /* IR construction */
-    double optimize_seconds;  /* cg_optimize of lrc_init and lrc_step */
-    double link_seconds;      /* the JIT's set-up, codegen and lookups */
     int compile_threads;      /* lrc_init and lrc_step compiled on so many at once */
     char cpu[64];             /* target CPU name */
     char features[1024];      /* target features (truncated) */

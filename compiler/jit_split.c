@@ -17,7 +17,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 typedef struct group {
     int k;                        /* this group's number */
@@ -28,16 +27,8 @@ typedef struct group {
     size_t bitcode_len;
     LLVMModuleRef m;              /* the module itself (group 0) */
     LLVMMemoryBufferRef obj;      /* out */
-    double optimize_seconds;      /* out */
     char *msg;                    /* out, on failure */
 } group;
-
-double jit_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 char *jit_message(const char *prefix, const char *text)
 {
@@ -89,25 +80,24 @@ static void partition(const int64_t *size, int n, int groups, int *group_of)
 }
 
 /* Keeps the bodies of group k's functions (made external, for the other
- * groups' calls) and declares the rest. */
-static void keep_group(LLVMModuleRef m, const int *group_of, int n, int k)
+ * groups' calls) and declares the rest. Returns -1 when memory ran out. */
+static int keep_group(LLVMModuleRef m, const int *group_of, int n, int k)
 {
     LLVMValueRef *fns = malloc((size_t)n * sizeof *fns);
-    if (!fns || defined_functions(m, fns, n) != n) {
-        free(fns);
-        return;
-    }
-    for (int i = 0; i < n; i++) {
+    int rc = fns && defined_functions(m, fns, n) == n ? 0 : -1;
+    for (int i = 0; rc == 0 && i < n; i++) {
         LLVMValueRef f = fns[i];
         if (group_of[i] == k) {
             LLVMSetLinkage(f, LLVMExternalLinkage);
             continue;
         }
-        size_t len;
+        size_t len; /* the name, kept across the deletion */
         const char *name = LLVMGetValueName2(f, &len);
         char *keep = malloc(len + 1);
-        if (!keep)
-            continue;
+        if (!keep) {
+            rc = -1;
+            break;
+        }
         memcpy(keep, name, len);
         LLVMValueRef decl = LLVMAddFunction(m, "", LLVMGlobalGetValueType(f));
         LLVMReplaceAllUsesWith(f, decl);
@@ -116,6 +106,7 @@ static void keep_group(LLVMModuleRef m, const int *group_of, int n, int k)
         free(keep);
     }
     free(fns);
+    return rc;
 }
 
 /* The group's copy of the module, optimised and compiled to an object. */
@@ -133,10 +124,9 @@ static void *compile_group(void *arg)
     }
     LLVMTargetMachineRef tm = m ? cg_target_machine(0, &g->msg) : NULL;
     if (tm) {
-        keep_group(m, g->group_of, g->nfuncs, g->k);
-        double t0 = jit_seconds();
-        if (cg_optimize(m, tm, g->level, &g->msg) == 0) {
-            g->optimize_seconds = jit_seconds() - t0;
+        if (keep_group(m, g->group_of, g->nfuncs, g->k) != 0)
+            g->msg = jit_message("", "out of memory");
+        else if (cg_optimize(m, tm, g->level, &g->msg) == 0) {
             char *err = NULL;
             if (LLVMTargetMachineEmitToMemoryBuffer(tm, m, LLVMObjectFile, &err, &g->obj)) {
                 g->msg = jit_message("cannot generate machine code: ", err ? err : "unknown error");
@@ -153,8 +143,7 @@ static void *compile_group(void *arg)
     return NULL;
 }
 
-int jit_split_compile(LLVMModuleRef m, cg_opt_level level, int threads, LLVMMemoryBufferRef *objs,
-                      double *optimize_seconds, char **msg)
+int jit_split_compile(LLVMModuleRef m, cg_opt_level level, int threads, LLVMMemoryBufferRef *objs, char **msg)
 {
     int n = defined_functions(m, NULL, 0);
     int groups = threads < 1 ? 1 : threads > JIT_SPLIT_MAX ? JIT_SPLIT_MAX : threads;
@@ -204,7 +193,6 @@ int jit_split_compile(LLVMModuleRef m, cg_opt_level level, int threads, LLVMMemo
     for (int k = 0; k < groups; k++)
         if (!g[k].obj && failed < 0)
             failed = k;
-    *optimize_seconds = g[0].optimize_seconds;
     if (failed >= 0) {
         *msg = g[failed].msg ? g[failed].msg : jit_message("", "internal error: machine code generation failed");
         g[failed].msg = NULL;

@@ -11,15 +11,11 @@
 /* Optimises m with `level` and compiles it to up to `threads` (at most
  * JIT_SPLIT_MAX) object files, one per group of its functions, compiled at
  * the same time. Consumes m. Returns the number of objects, stored in
- * objs (the caller owns them), with *optimize_seconds the optimisation
- * time of the group compiled on this thread; or -1 with *msg filled
- * (malloc'd). */
-int jit_split_compile(LLVMModuleRef m, cg_opt_level level, int threads, LLVMMemoryBufferRef *objs,
-                      double *optimize_seconds, char **msg);
+ * objs (the caller owns them), or -1 with *msg filled (malloc'd). */
+int jit_split_compile(LLVMModuleRef m, cg_opt_level level, int threads, LLVMMemoryBufferRef *objs, char **msg);
 
-/* Shared by jit.c and jit_split.c: a monotonic clock in seconds, and
- * prefix + text in a malloc'd string (NULL when out of memory). */
-double jit_seconds(void);
+/* Shared by jit.c and jit_split.c: prefix + text in a malloc'd string
+ * (NULL when out of memory). */
 char *jit_message(const char *prefix, const char *text);
 
 #endif
