@@ -62,11 +62,14 @@ LLVMValueRef cg_idx(cg *g, LLVMValueRef a, int64_t k, LLVMValueRef c)
     return c ? LLVMBuildNSWAdd(g->b, v, c, "") : v;
 }
 
+/* n floats of the memory block from `off` set to zero: one llvm.memset,
+ * which the back end turns into a few vector stores (or a call to memset
+ * for a large n) — a loop of scalar stores got fully unrolled instead, by
+ * the conv pipeline, into hundreds of instructions to compile. */
 void cg_zero(cg *g, int64_t off, int64_t n)
 {
-    cg_loop i = cg_for(g, 0, n, 1, "zero");
-    cg_store(g, cg_f32(g, 0.0), cg_mem(g, off, i.iv));
-    cg_end(g, &i);
+    LLVMTypeRef i8 = LLVMInt8TypeInContext(g->ctx);
+    LLVMBuildMemSet(g->b, cg_mem(g, off, NULL), LLVMConstInt(i8, 0, 0), cg_i64(g, n * (int64_t)sizeof(float)), 4);
 }
 
 LLVMValueRef cg_entry_alloca(cg *g, LLVMTypeRef t, unsigned align, const char *name)
