@@ -41,6 +41,8 @@ static const help_cmd help_cmds[] = {
                           "their gradients (= --set sweep.parallel=data; needs an lrc built with MPI)."},
       {"--max-memory SIZE", "Refuse a network and data set needing more memory than SIZE (512M, 2G, 50%; "
                             "default: 75% of RAM)."},
+      {"--no-cache", "Compile the step even when an earlier run compiled the same one (see LRC_CACHE_DIR), "
+                     "and do not store it."},
       {"--quiet, -q", "Print no summary and no progress."}}},
     {"grid", "grid FILE.lrf [--rates LIST] [run options]",
      "the range test, then fixed rates for fixed steps from the same weights",
@@ -111,7 +113,10 @@ static const char help_exit[] =
     "interrupted by SIGINT/SIGTERM (what was measured is still written).";
 static const char help_env[] =
     "LRC_STDLIB=DIR changes where import \"std/...\" looks (default: the stdlib/ folder of the source tree "
-    "lrc was built from).";
+    "lrc was built from). LRC_CACHE_DIR=DIR is where run and grid keep the machine code they compiled, to "
+    "link it again when the same network, loss and optimizer run on the same CPU (default: "
+    "$XDG_CACHE_HOME/lrc or ~/.cache/lrc; empty: no cache). The 64 most recently used steps are kept; "
+    "report.json's provenance.compile_cache says hit, miss or off.";
 
 /* ---- plain text -------------------------------------------------------------- */
 

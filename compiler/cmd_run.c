@@ -9,6 +9,7 @@
 
 #include "driver.h"
 #include "jit.h"
+#include "jit_cache.h"
 #include "rt_mpi.h"
 #include "rt_run.h"
 #include "rt_signal.h"
@@ -68,8 +69,11 @@ int drv_run(session *s, int grid)
  * y_floats); then the network is compiled again. */
 static jit *compile(session *s, lrc_model *model, jit_info *info)
 {
-    char *msg = NULL;
-    jit *j = jit_compile(&s->e.net, s->opt->threads, model, info, &msg);
+    char *msg = NULL, cache[4096];
+    jit_options o = {.threads = s->opt->threads};
+    if (!s->opt->no_cache && jit_cache_default_dir(cache, sizeof cache))
+        o.cache_dir = cache;
+    jit *j = jit_compile(&s->e.net, &o, model, info, &msg);
     if (!j) {
         fprintf(stderr, "lrc: error: code generation failed: %s\n", msg ? msg : "unknown error");
         free(msg);
@@ -115,6 +119,8 @@ static int run_rank(session *s, int grid, const rt_mpi *mpi, const volatile sig_
                      .threads = s->opt->threads, .grid = grid, .mpi = mpi};
     o.sources = drv_list_sources(s, &o.nsources);
     o.prov.compile_seconds = compile_seconds;
+    static const char *const cache_use[] = {[JIT_CACHE_OFF] = "off", [JIT_CACHE_MISS] = "miss", [JIT_CACHE_HIT] = "hit"};
+    o.prov.compile_cache = cache_use[info.cache];
     char cpu[256], host[384], overrides[2048];
     rt_host_cpu_model(cpu, sizeof cpu);
     snprintf(host, sizeof host, "%s (%s)", info.cpu, cpu);

@@ -29,6 +29,7 @@ typedef struct options {
     int quiet;                   /* --quiet */
     int unoptimized;             /* -O0 (emit-llvm) */
     int threads;                 /* --threads (run, grid): 0 = every core */
+    int no_cache;                /* --no-cache (run, grid): compile, neither read nor write the cache */
     const char *rates;           /* --rates (grid) */
     int resolved;                /* --resolved (check): print as lrc explain does */
     const char *output;          /* -o BIN (build) */

@@ -1,7 +1,9 @@
 /* jit.c — compiles an experiment's module with ORC LLJIT and hands out the
  * generated functions (runtime/lrc_abi.h). lrc_init and lrc_step are built
  * into one module (cg_build_module), optimised and compiled to machine
- * code on every core at once (jit_split.c) before jit_compile returns;
+ * code on every core at once (jit_split.c) before jit_compile returns —
+ * or, when an earlier run compiled the same module for the same target,
+ * linked from the cache directory (jit_cache.c);
  * lrc_eval, lrc_grad and lrc_update (validation and data-parallel runs
  * only) are each built into a module of their own behind a lazy re-export,
  * optimised in the JIT's IR transform layer and compiled on their first
@@ -13,6 +15,7 @@
 #define _DEFAULT_SOURCE /* madvise */
 #include "jit.h"
 
+#include <llvm-c/BitWriter.h>
 #include <llvm-c/LLJIT.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -21,6 +24,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include "cg.h"
+#include "jit_cache.h"
 #include "jit_split.h"
 #include "llvm_compat.h"
 
@@ -205,13 +209,41 @@ static int compile_threads(int threads)
     return n < 1 ? 1 : n > JIT_SPLIT_MAX ? JIT_SPLIT_MAX : (int)n;
 }
 
-/* lrc_init and lrc_step: m compiled on every core (consumed), the objects
- * added to the JIT. */
-static int add_eager(jit *jt, LLVMModuleRef m, int threads, int *compiled_on, char **msg)
+/* What the code depends on besides the module: LLVM, the CPU and all its
+ * features, the pipeline (the cache's key, with the bitcode). */
+static void target_text(LLVMTargetMachineRef tm, cg_opt_level level, char *buf, size_t len)
+{
+    char *cpu = LLVMGetTargetMachineCPU(tm), *features = LLVMGetTargetMachineFeatureString(tm), llvm[32];
+    cg_llvm_version(llvm, sizeof llvm);
+    snprintf(buf, len, "llvm %s\ncpu %s\nfeatures %s\npipeline %d\n", llvm, cpu, features, (int)level);
+    LLVMDisposeMessage(cpu);
+    LLVMDisposeMessage(features);
+}
+
+/* lrc_init and lrc_step: m (consumed) linked from the cache, or compiled
+ * on every core (and then stored in the cache); the objects added to the
+ * JIT. */
+static int add_eager(jit *jt, LLVMModuleRef m, const jit_options *o, const char *target, jit_info *info, char **msg)
 {
     LLVMMemoryBufferRef objs[JIT_SPLIT_MAX];
-    int n = jit_split_compile(m, jt->level, compile_threads(threads), objs, msg);
-    *compiled_on = n;
+    LLVMMemoryBufferRef bitcode = LLVMWriteBitcodeToMemoryBuffer(m);
+    jit_cache_key key;
+    int n = 0;
+    info->cache = JIT_CACHE_OFF;
+    if (o->cache_dir) {
+        jit_cache_key_make(&key, LLVMGetBufferStart(bitcode), LLVMGetBufferSize(bitcode), target);
+        n = jit_cache_load(o->cache_dir, &key, objs, JIT_SPLIT_MAX);
+        info->cache = n > 0 ? JIT_CACHE_HIT : JIT_CACHE_MISS;
+    }
+    if (n > 0)
+        LLVMDisposeModule(m);
+    else {
+        n = jit_split_compile(m, bitcode, jt->level, compile_threads(o->threads), objs, msg);
+        info->compile_threads = n;
+        if (n > 0 && o->cache_dir)
+            jit_cache_store(o->cache_dir, &key, objs, n);
+    }
+    LLVMDisposeMemoryBuffer(bitcode);
     LLVMOrcJITDylibRef jd = LLVMOrcLLJITGetMainJITDylib(jt->lljit);
     for (int i = 0; i < n; i++) {
         LLVMErrorRef err = LLVMOrcLLJITAddObjectFile(jt->lljit, jd, objs[i]);
@@ -283,8 +315,11 @@ static void fill_model(const plan *p, lrc_model *model)
     model->init_params = NULL;
 }
 
-jit *jit_compile(const plan *p, int threads, lrc_model *model, jit_info *info, char **msg)
+jit *jit_compile(const plan *p, const jit_options *o, lrc_model *model, jit_info *info, char **msg)
 {
+    jit_options defaults = {0};
+    if (!o)
+        o = &defaults;
     *msg = NULL;
     memset(info, 0, sizeof *info);
     jit *jt = calloc(1, sizeof *jt);
@@ -301,13 +336,15 @@ jit *jit_compile(const plan *p, int threads, lrc_model *model, jit_info *info, c
     int ok = m != NULL;
     if (!ok && tm)
         LLVMDisposeTargetMachine(tm);
+    char target[8192];
     if (ok) { /* the JIT takes the target machine */
         fill_target_info(info, tm);
+        target_text(tm, jt->level, target, sizeof target);
         ok = create_lljit(jt, tm, msg) == 0 && define_runtime_symbols(jt->lljit, msg) == 0;
     }
     ok = ok && add_lazy(jt, p, vec_floats, tsc, msg) == 0;
     if (ok) {
-        ok = add_eager(jt, m, threads, &info->compile_threads, msg) == 0 && link_model(jt, p->split_step, model, msg) == 0;
+        ok = add_eager(jt, m, o, target, info, msg) == 0 && link_model(jt, p->split_step, model, msg) == 0;
         m = NULL;
     }
     if (m)

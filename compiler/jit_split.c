@@ -143,7 +143,8 @@ static void *compile_group(void *arg)
     return NULL;
 }
 
-int jit_split_compile(LLVMModuleRef m, cg_opt_level level, int threads, LLVMMemoryBufferRef *objs, char **msg)
+int jit_split_compile(LLVMModuleRef m, LLVMMemoryBufferRef given, cg_opt_level level, int threads,
+                      LLVMMemoryBufferRef *objs, char **msg)
 {
     int n = defined_functions(m, NULL, 0);
     int groups = threads < 1 ? 1 : threads > JIT_SPLIT_MAX ? JIT_SPLIT_MAX : threads;
@@ -168,7 +169,7 @@ int jit_split_compile(LLVMModuleRef m, cg_opt_level level, int threads, LLVMMemo
     free(fns);
     free(size);
 
-    LLVMMemoryBufferRef bitcode = groups > 1 ? LLVMWriteBitcodeToMemoryBuffer(m) : NULL;
+    LLVMMemoryBufferRef bitcode = groups > 1 && !given ? LLVMWriteBitcodeToMemoryBuffer(m) : given;
     group g[JIT_SPLIT_MAX];
     pthread_t thread[JIT_SPLIT_MAX];
     int started[JIT_SPLIT_MAX] = {0};
@@ -185,7 +186,7 @@ int jit_split_compile(LLVMModuleRef m, cg_opt_level level, int threads, LLVMMemo
         else
             compile_group(&g[k]); /* no thread (or no bitcode): here, after the others */
     }
-    if (bitcode)
+    if (bitcode && bitcode != given)
         LLVMDisposeMemoryBuffer(bitcode);
     free(group_of);
 

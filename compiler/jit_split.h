@@ -10,9 +10,11 @@
 
 /* Optimises m with `level` and compiles it to up to `threads` (at most
  * JIT_SPLIT_MAX) object files, one per group of its functions, compiled at
- * the same time. Consumes m. Returns the number of objects, stored in
+ * the same time. `bitcode` is m's, if the caller has it (NULL: written
+ * here when needed). Consumes m. Returns the number of objects, stored in
  * objs (the caller owns them), or -1 with *msg filled (malloc'd). */
-int jit_split_compile(LLVMModuleRef m, cg_opt_level level, int threads, LLVMMemoryBufferRef *objs, char **msg);
+int jit_split_compile(LLVMModuleRef m, LLVMMemoryBufferRef bitcode, cg_opt_level level, int threads,
+                      LLVMMemoryBufferRef *objs, char **msg);
 
 /* Shared by jit.c and jit_split.c: prefix + text in a malloc'd string
  * (NULL when out of memory). */

@@ -34,6 +34,7 @@ static const char usage[] =
     "  --seed N           the same as --set sweep.seed=N\n"
     "  --seeds N          N tests on seed, seed+1, ... in parallel (= --set sweep.seeds=N)\n"
     "  --threads N        run: at most N threads for the seeds (default: all cores)\n"
+    "  --no-cache         run, grid: compile the step, do not link it from LRC_CACHE_DIR\n"
     "  --data-parallel    run, grid under mpirun: the ranks share each batch (= --set sweep.parallel=data)\n"
     "  --rates LIST       grid: 1e-4,1e-3,0.01 or FROM:TO:xFACTOR (1e-4:1:x10)\n"
     "  --max-memory SIZE  refuse a network + data set needing more (512M, 2G, 50%;\n"
@@ -46,7 +47,8 @@ static const char usage[] =
     "  --help, --version\n"
     "\n"
     "exit codes: 0 ok, 1 the run failed, 2 bad input, 130/143 interrupted\n"
-    "environment: LRC_STDLIB overrides where `import \"std/...\"` looks\n";
+    "environment: LRC_STDLIB overrides where `import \"std/...\"` looks;\n"
+    "             LRC_CACHE_DIR where compiled steps are kept (default: ~/.cache/lrc)\n";
 
 /* ---- arguments ----------------------------------------------------------------- */
 
@@ -100,6 +102,8 @@ static int parse_args(int argc, char **argv, options *o)
                 return 0;
             }
             o->threads = (int)t;
+        } else if (!strcmp(a, "--no-cache")) {
+            o->no_cache = 1;
         } else if (!strcmp(a, "--rates") && next) {
             o->rates = argv[++i];
         } else if (!strcmp(a, "--resolved")) {

@@ -294,6 +294,8 @@ static void json_provenance(rt_buf *b, const rt_report *rep)
     json_string_or_null(b, p->target_features);
     json_key(b, 4, 0, "compile_seconds");
     json_number(b, p->compile_seconds);
+    json_key(b, 4, 0, "compile_cache");
+    json_string_or_null(b, p->compile_cache);
     json_key(b, 4, 0, "run_seconds");
     json_number(b, p->run_seconds);
     json_key(b, 4, 0, "started_at");

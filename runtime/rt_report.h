@@ -26,6 +26,7 @@ typedef struct rt_provenance {
     const char *host_cpu;        /* e.g. "znver5 (AMD EPYC)" */
     const char *target_features; /* what the code was compiled for */
     double compile_seconds;      /* IR build + optimise + JIT */
+    const char *compile_cache;   /* "hit", "miss" or "off" (jit_cache.c); NULL: compiled ahead of time */
     double run_seconds;
     char started_at[32];         /* UTC, ISO 8601 */
 } rt_provenance;

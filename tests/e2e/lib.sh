@@ -4,6 +4,8 @@ set -u
 pass=0; fail=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# Compiled steps go to this test's own cache, not the user's (jit_cache.c).
+export LRC_CACHE_DIR="$tmp/cache"
 ok()   { pass=$((pass + 1)); }
 bad()  { echo "FAIL: $*"; fail=$((fail + 1)); }
 # expect_code CODE NAME CMD...: CMD must exit with CODE

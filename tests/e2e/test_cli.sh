@@ -54,4 +54,28 @@ expect_grep "wrote $tmp/sum/curve.csv" "$tmp/out" "summary: files"
 if grep -q $'\r' "$tmp/err"; then bad "progress written to a non-terminal"; else ok; fi
 # Default output directory: runs/<name>-<timestamp>/
 (cd "$tmp" && "$lrc" run "$ex" --quiet) && ls -d "$tmp"/runs/digits_mlp-2* >/dev/null 2>&1 && ok || bad "default run directory"
+
+# The compiled step is kept in LRC_CACHE_DIR: a second run links it (a hit)
+# and measures the same curve; --no-cache and an empty LRC_CACHE_DIR
+# compile and leave the cache alone; a cache that cannot be written is
+# only a miss.
+cache_run() { # NAME WANT [ENV...] -- run options...
+  local name=$1 want=$2; shift 2
+  env "$@" "$lrc" run "$ex" --quiet --set sweep.steps=40 --out "$tmp/cache_$name" ${opts[@]+"${opts[@]}"} >"$tmp/out" 2>"$tmp/err" \
+    && ok || { bad "cache $name: run failed"; sed 's/^/  | /' "$tmp/err"; }
+  expect_grep "\"compile_cache\": \"$want\"" "$tmp/cache_$name/report.json" "cache $name: $want"
+}
+opts=()
+cache_run first miss LRC_CACHE_DIR="$tmp/jc"
+cache_run second hit LRC_CACHE_DIR="$tmp/jc"
+cmp -s "$tmp/cache_first/curve.csv" "$tmp/cache_second/curve.csv" && ok || bad "cache: a hit measures another curve"
+[ "$(ls "$tmp/jc" | grep -c '\.lrcjit$')" -eq 1 ] && ok || bad "cache: one entry expected in $(ls "$tmp/jc")"
+cache_run empty off LRC_CACHE_DIR=
+opts=(--no-cache)
+cache_run flag off LRC_CACHE_DIR="$tmp/jc"
+opts=()
+cmp -s "$tmp/cache_first/curve.csv" "$tmp/cache_flag/curve.csv" && ok || bad "cache: --no-cache measures another curve"
+[ "$(ls "$tmp/jc" | wc -l)" -eq 1 ] && ok || bad "cache: --no-cache touched the cache"
+touch "$tmp/notadir"
+cache_run unwritable miss LRC_CACHE_DIR="$tmp/notadir/sub"
 finish

@@ -77,7 +77,8 @@ static float *run_generated(const plan *p, int64_t classes, int threads, float *
     lrc_model m;
     jit_info info;
     char *msg = NULL;
-    jit *j = jit_compile(p, threads, &m, &info, &msg);
+    jit_options o = {.threads = threads};
+    jit *j = jit_compile(p, &o, &m, &info, &msg);
     if (!j)
         fail_msg("jit_compile: %s", msg);
     assert_int_equal(info.compile_threads, threads); /* lrc_init, lrc_step, two layers each way */

@@ -53,7 +53,7 @@ static void net_build(net *n, plan_act act, plan_loss loss)
     plan_layout(&n->p);
     jit_info info;
     char *msg = NULL;
-    n->j = jit_compile(&n->p, 0, &n->m, &info, &msg);
+    n->j = jit_compile(&n->p, NULL, &n->m, &info, &msg);
     if (!n->j)
         fail_msg("jit_compile: %s", msg);
     n->mem = aligned_alloc(64, (size_t)n->m.mem_floats * sizeof(float));

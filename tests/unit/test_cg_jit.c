@@ -53,7 +53,7 @@ static void test_llvm_code_released(void **state)
     lrc_model m;
     jit_info info;
     char *msg = NULL;
-    jit *j = jit_compile(&p, 0, &m, &info, &msg);
+    jit *j = jit_compile(&p, NULL, &m, &info, &msg);
     if (!j)
         fail_msg("jit_compile: %s", msg);
 

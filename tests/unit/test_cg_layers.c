@@ -91,7 +91,7 @@ static void net_build_targets(net *n, plan_shape in, const plan_layer *layers, i
     plan_layout(&n->p);
     jit_info info;
     char *msg = NULL;
-    n->j = jit_compile(&n->p, 0, &n->m, &info, &msg);
+    n->j = jit_compile(&n->p, NULL, &n->m, &info, &msg);
     if (!n->j)
         fail_msg("jit_compile: %s", msg);
     size_t bytes = (size_t)n->p.mem_floats * sizeof(float);

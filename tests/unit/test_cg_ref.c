@@ -69,7 +69,7 @@ static void compare_with_reference(const config *c)
     lrc_model m;
     jit_info info;
     char *msg = NULL;
-    jit *j = jit_compile(&p, 0, &m, &info, &msg);
+    jit *j = jit_compile(&p, NULL, &m, &info, &msg);
     if (!j)
         fail_msg("jit_compile: %s", msg);
     size_t bytes = (size_t)p.mem_floats * sizeof(float);

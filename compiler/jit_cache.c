@@ -1,0 +1,252 @@
+/* jit_cache.c — machine code kept across runs. `lrc run` spends most of
+ * its start-up optimising and compiling the step (jit_split.c); the same
+ * experiment run again — another seed, another sweep, more data — builds
+ * the same module, so its objects are stored in a cache directory under
+ * the SHA-256 of what they depend on (jit_cache_key) and linked from there
+ * the next time.
+ *
+ * An entry is one file, <name>.lrcjit:
+ *   header   magic "lrcjit1\n", key length, object count, object lengths,
+ *            SHA-256 (hex) of the key text and the objects
+ *   key text (checked equal on load: a name is never trusted alone)
+ *   objects
+ * It is written to a temporary file and renamed, so readers see all of it
+ * or nothing; whatever does not check out on load is a miss and gets
+ * rewritten. Not fsync'd: a torn entry after a crash fails its digest.
+ */
+#define _DEFAULT_SOURCE /* DT_REG, utimensat */
+#include "jit_cache.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "jit_split.h"
+#include "rt_report.h"
+#include "rt_run.h"
+
+#define SUFFIX ".lrcjit"
+static const char magic[8] = "lrcjit1\n";
+
+typedef struct header {
+    char magic[8];
+    uint32_t key_len, nobj;
+    uint64_t obj_len[JIT_SPLIT_MAX];
+    char digest[64];
+} header;
+
+static void sha256_hex(const void *data, size_t len, char out[65])
+{
+    rt_sha256 s;
+    rt_sha256_init(&s);
+    rt_sha256_update(&s, data, len);
+    rt_sha256_hex(&s, out);
+}
+
+void jit_cache_key_make(jit_cache_key *k, const void *bitcode, size_t len, const char *target)
+{
+    char bc[65], tg[65];
+    sha256_hex(bitcode, len, bc);
+    sha256_hex(target, strlen(target), tg);
+    snprintf(k->text, sizeof k->text, "lrc %s\ntarget %s\nbitcode %s\n", LRC_VERSION, tg, bc);
+    sha256_hex(k->text, strlen(k->text), k->name);
+}
+
+int jit_cache_default_dir(char *buf, size_t len)
+{
+    const char *dir = getenv("LRC_CACHE_DIR");
+    if (dir)
+        return *dir && snprintf(buf, len, "%s", dir) < (int)len;
+    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+    if (xdg && *xdg == '/')
+        return snprintf(buf, len, "%s/lrc", xdg) < (int)len;
+    return home && *home && snprintf(buf, len, "%s/.cache/lrc", home) < (int)len;
+}
+
+static int entry_path(char *buf, size_t len, const char *dir, const jit_cache_key *k)
+{
+    return snprintf(buf, len, "%s/%s" SUFFIX, dir, k->name) < (int)len;
+}
+
+/* SHA-256 of the key text and the objects, as stored in the header. */
+static void digest(const char *key, size_t key_len, const void *const *obj, const uint64_t *obj_len, int n,
+                   char out[65])
+{
+    rt_sha256 s;
+    rt_sha256_init(&s);
+    rt_sha256_update(&s, key, key_len);
+    for (int i = 0; i < n; i++)
+        rt_sha256_update(&s, obj[i], (size_t)obj_len[i]);
+    rt_sha256_hex(&s, out);
+}
+
+/* The whole file in a malloc'd buffer, or NULL. */
+static char *read_file(const char *path, size_t *len)
+{
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return NULL;
+    struct stat st;
+    char *data = NULL;
+    if (fstat(fd, &st) == 0 && st.st_size >= (off_t)sizeof(header) && (data = malloc((size_t)st.st_size))) {
+        size_t got = 0;
+        while (got < (size_t)st.st_size) {
+            ssize_t r = read(fd, data + got, (size_t)st.st_size - got);
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r <= 0)
+                break;
+            got += (size_t)r;
+        }
+        if (got != (size_t)st.st_size) {
+            free(data);
+            data = NULL;
+        }
+        *len = got;
+    }
+    close(fd);
+    return data;
+}
+
+int jit_cache_load(const char *dir, const jit_cache_key *k, LLVMMemoryBufferRef *objs, int max)
+{
+    char path[4200];
+    size_t len = 0;
+    char *data = entry_path(path, sizeof path, dir, k) ? read_file(path, &len) : NULL;
+    if (!data)
+        return 0;
+    header h;
+    memcpy(&h, data, sizeof h);
+    size_t key_len = strlen(k->text), want = sizeof h + key_len;
+    int ok = !memcmp(h.magic, magic, sizeof magic) && h.key_len == key_len && h.nobj >= 1 && (int)h.nobj <= max &&
+             h.nobj <= JIT_SPLIT_MAX && len >= want && !memcmp(data + sizeof h, k->text, key_len);
+    const void *obj[JIT_SPLIT_MAX];
+    for (uint32_t i = 0; ok && i < h.nobj; i++) {
+        ok = h.obj_len[i] > 0 && h.obj_len[i] <= len - want;
+        obj[i] = data + want;
+        want += ok ? (size_t)h.obj_len[i] : 0;
+    }
+    char sum[65];
+    if (ok && want == len) {
+        digest(k->text, key_len, obj, h.obj_len, (int)h.nobj, sum);
+        ok = !memcmp(sum, h.digest, sizeof h.digest);
+    } else
+        ok = 0;
+    int n = 0;
+    for (; ok && n < (int)h.nobj; n++)
+        objs[n] = LLVMCreateMemoryBufferWithMemoryRangeCopy(obj[n], (size_t)h.obj_len[n], "lrc_cached");
+    free(data);
+    if (n > 0)
+        utimensat(AT_FDCWD, path, NULL, 0); /* recently used */
+    return n;
+}
+
+static int write_all(int fd, const void *data, size_t len)
+{
+    const char *p = data;
+    while (len > 0) {
+        ssize_t w = write(fd, p, len);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        p += w;
+        len -= (size_t)w;
+    }
+    return 0;
+}
+
+typedef struct aged {
+    char name[80];
+    struct timespec used;
+} aged;
+
+static int oldest_first(const void *a, const void *b)
+{
+    const struct timespec *x = &((const aged *)a)->used, *y = &((const aged *)b)->used;
+    return x->tv_sec != y->tv_sec ? (x->tv_sec > y->tv_sec) - (x->tv_sec < y->tv_sec)
+                                  : (x->tv_nsec > y->tv_nsec) - (x->tv_nsec < y->tv_nsec);
+}
+
+/* Removes the least recently used entries beyond JIT_CACHE_KEEP, and
+ * temporary files an interrupted writer left more than an hour ago. */
+static void trim(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    aged *e = NULL;
+    size_t n = 0, cap = 0;
+    time_t now = time(NULL);
+    for (struct dirent *de; (de = readdir(d));) {
+        size_t len = strlen(de->d_name);
+        int entry = len > strlen(SUFFIX) && !strcmp(de->d_name + len - strlen(SUFFIX), SUFFIX);
+        int tmp = strstr(de->d_name, SUFFIX ".tmp.") != NULL;
+        char path[4200];
+        struct stat st;
+        if ((!entry && !tmp) || len >= sizeof e->name ||
+            snprintf(path, sizeof path, "%s/%s", dir, de->d_name) >= (int)sizeof path || stat(path, &st) != 0)
+            continue;
+        if (tmp) {
+            if (now - st.st_mtime > 3600)
+                unlink(path);
+            continue;
+        }
+        if (n == cap) {
+            aged *grown = realloc(e, (cap = cap ? 2 * cap : 128) * sizeof *e);
+            if (!grown)
+                break;
+            e = grown;
+        }
+        snprintf(e[n].name, sizeof e[n].name, "%s", de->d_name);
+        e[n++].used = st.st_mtim;
+    }
+    closedir(d);
+    if (n > JIT_CACHE_KEEP) {
+        qsort(e, n, sizeof *e, oldest_first);
+        for (size_t i = 0; i < n - JIT_CACHE_KEEP; i++) {
+            char path[4200];
+            if (snprintf(path, sizeof path, "%s/%s", dir, e[i].name) < (int)sizeof path)
+                unlink(path);
+        }
+    }
+    free(e);
+}
+
+int jit_cache_store(const char *dir, const jit_cache_key *k, LLVMMemoryBufferRef *objs, int n)
+{
+    char path[4200], tmp[4300];
+    if (n < 1 || n > JIT_SPLIT_MAX || rt_make_dirs(dir) != 0 || !entry_path(path, sizeof path, dir, k) ||
+        snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp)
+        return -1;
+    header h = {.key_len = (uint32_t)strlen(k->text), .nobj = (uint32_t)n};
+    memcpy(h.magic, magic, sizeof magic);
+    const void *obj[JIT_SPLIT_MAX];
+    for (int i = 0; i < n; i++) {
+        obj[i] = LLVMGetBufferStart(objs[i]);
+        h.obj_len[i] = LLVMGetBufferSize(objs[i]);
+    }
+    char sum[65];
+    digest(k->text, h.key_len, obj, h.obj_len, n, sum);
+    memcpy(h.digest, sum, sizeof h.digest);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0)
+        return -1;
+    int failed = write_all(fd, &h, sizeof h) || write_all(fd, k->text, h.key_len);
+    for (int i = 0; !failed && i < n; i++)
+        failed = write_all(fd, obj[i], (size_t)h.obj_len[i]);
+    failed = close(fd) != 0 || failed || rename(tmp, path) != 0;
+    if (failed) {
+        unlink(tmp);
+        return -1;
+    }
+    trim(dir);
+    return 0;
+}
