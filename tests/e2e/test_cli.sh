@@ -12,6 +12,11 @@ expect_code 0 version "$lrc" --version;         expect_grep '^lrc [0-9]+\.[0-9]+
 expect_code 2 "no arguments" "$lrc"
 expect_code 2 "unknown command" "$lrc" frobnicate "$ex"; expect_grep "unknown command 'frobnicate'" "$tmp/err" "unknown command"
 expect_code 2 "unknown option" "$lrc" run "$ex" --frob
+# An option another command takes is refused, not ignored.
+expect_code 2 "-o with run" "$lrc" run "$ex" -o "$tmp/bin"; expect_grep "option '-o' does not apply to 'run'" "$tmp/err" "-o with run"
+expect_code 2 "--threads with check" "$lrc" check "$ex" --threads 2
+expect_code 2 "--set with dump-ast" "$lrc" dump-ast "$ex" --set=sweep.seed=2
+[ ! -e "$tmp/bin" ] && ok || bad "-o with run wrote something"
 expect_code 2 "missing file" "$lrc" check "$tmp/nope.lrf"; expect_grep "cannot read .*nope.lrf.*No such file" "$tmp/err" "missing file"
 
 expect_code 0 check "$lrc" check "$ex"
