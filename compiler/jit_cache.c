@@ -205,7 +205,7 @@ static void trim(const char *dir)
                 break;
             e = grown;
         }
-        snprintf(e[n].name, sizeof e[n].name, "%s", de->d_name);
+        memcpy(e[n].name, de->d_name, len + 1); /* len < sizeof name */
         e[n++].used = st.st_mtim;
     }
     closedir(d);

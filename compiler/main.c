@@ -177,6 +177,27 @@ static int parse_args(int argc, char **argv, options *o)
     return options_apply(o->command, given, ngiven);
 }
 
+static int run_command(options *opt)
+{
+    static const struct { const char *name; int (*fn)(session *); } commands[] = {
+        {"run", cmd_run}, {"build", cmd_build}, {"check", cmd_check}, {"emit-llvm", cmd_emit_llvm}, {"dump-ast", cmd_dump_ast},
+        {"explain", cmd_explain}, {"grid", cmd_grid},
+    };
+    int rc = -1;
+    if (opt->resolved && !strcmp(opt->command, "check"))
+        opt->command = "explain";
+    session s = {.opt = opt};
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(opt->command, commands[i].name))
+            rc = commands[i].fn(&s);
+    if (rc < 0) {
+        fprintf(stderr, "lrc: error: unknown command '%s'\n%s", opt->command, usage);
+        rc = EXIT_BAD_INPUT;
+    }
+    drv_free(&s);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     /* Past a file-size limit (ulimit -f) write(2) should fail with EFBIG and
@@ -204,24 +225,7 @@ int main(int argc, char **argv)
     if (argc >= 2 && !strcmp(argv[1], "help"))
         return cmd_help_main(argc - 1, argv + 1);
     options opt = {0};
-    if (!parse_args(argc, argv, &opt))
-        return EXIT_BAD_INPUT;
-    static const struct { const char *name; int (*fn)(session *); } commands[] = {
-        {"run", cmd_run}, {"build", cmd_build}, {"check", cmd_check}, {"emit-llvm", cmd_emit_llvm}, {"dump-ast", cmd_dump_ast},
-        {"explain", cmd_explain}, {"grid", cmd_grid},
-    };
-    int rc = -1;
-    if (opt.resolved && !strcmp(opt.command, "check"))
-        opt.command = "explain";
-    session s = {.opt = &opt};
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (!strcmp(opt.command, commands[i].name))
-            rc = commands[i].fn(&s);
-    if (rc < 0) {
-        fprintf(stderr, "lrc: error: unknown command '%s'\n%s", opt.command, usage);
-        rc = EXIT_BAD_INPUT;
-    }
-    drv_free(&s);
+    int rc = parse_args(argc, argv, &opt) ? run_command(&opt) : EXIT_BAD_INPUT;
     for (int i = 0; i < opt.novr; i++)
         free((char *)opt.ovr[i].path);
     return rc;
