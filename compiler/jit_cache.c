@@ -13,6 +13,7 @@
  * It is written to a temporary file and renamed, so readers see all of it
  * or nothing; whatever does not check out on load is a miss and gets
  * rewritten. Not fsync'd: a torn entry after a crash fails its digest.
+ * Only entries the user running lrc owns are read.
  */
 #define _DEFAULT_SOURCE /* DT_REG, utimensat */
 #include "jit_cache.h"
@@ -87,7 +88,9 @@ static void digest(const char *key, size_t key_len, const void *const *obj, cons
     rt_sha256_hex(&s, out);
 }
 
-/* The whole file in a malloc'd buffer, or NULL. */
+/* The whole file in a malloc'd buffer, or NULL — also for a file this
+ * user did not write: machine code someone else put in a shared cache
+ * directory is never run. */
 static char *read_file(const char *path, size_t *len)
 {
     int fd = open(path, O_RDONLY);
@@ -95,7 +98,8 @@ static char *read_file(const char *path, size_t *len)
         return NULL;
     struct stat st;
     char *data = NULL;
-    if (fstat(fd, &st) == 0 && st.st_size >= (off_t)sizeof(header) && (data = malloc((size_t)st.st_size))) {
+    if (fstat(fd, &st) == 0 && st.st_uid == geteuid() && st.st_size >= (off_t)sizeof(header) &&
+        (data = malloc((size_t)st.st_size))) {
         size_t got = 0;
         while (got < (size_t)st.st_size) {
             ssize_t r = read(fd, data + got, (size_t)st.st_size - got);

@@ -1,7 +1,8 @@
 /* test_cg_cache.c — the machine-code cache (jit_cache.c, through
  * jit_compile): a second compile of the same plan is a hit that compiles
  * nothing and runs the same bits; another plan or target is another entry;
- * a damaged or truncated entry is a miss and gets rewritten; the directory
+ * a damaged or truncated entry, or one another user owns, is a miss and
+ * gets rewritten; the directory
  * keeps the JIT_CACHE_KEEP most recently used entries; where the cache
  * lives by default.
  */
@@ -169,6 +170,14 @@ static void test_damaged_entry_is_a_miss(void **state)
     free(compile_and_run(&n.p, dir, &info, again));
     assert_int_equal(info.cache, JIT_CACHE_MISS);
     assert_memory_equal(loss, again, sizeof loss);
+
+    /* An entry another user owns is not run (root can make one). */
+    free(compile_and_run(&n.p, dir, &info, again));
+    assert_int_equal(info.cache, JIT_CACHE_HIT);
+    if (geteuid() == 0 && chown(path, 12345, 12345) == 0) {
+        free(compile_and_run(&n.p, dir, &info, again));
+        assert_int_equal(info.cache, JIT_CACHE_MISS);
+    }
     remove_dir(dir);
 }
 
