@@ -25,6 +25,8 @@ typedef struct help_cmd {
                  "or sweep, e.g. --set sweep.start_rate=1e-6; checked like the file, errors point into the --set " \
                  "text. --set \"sweep.stop=when step >= 300\" replaces the stop rule. Repeatable."}
 #define SEED_OPT {"--seed N", "The same as --set sweep.seed=N."}
+#define MAX_MEMORY_OPT {"--max-memory SIZE", "Refuse a network and data set needing more memory than SIZE " \
+                        "(512M, 2G, 50%; default: 75% of RAM)."}
 
 static const help_cmd help_cmds[] = {
     {"run", "run FILE.lrf [--out DIR] [--set KIND.KEY=VALUE]... [--seed N] [--quiet]",
@@ -39,8 +41,7 @@ static const help_cmd help_cmds[] = {
       {"--threads N", "At most N threads (default: all cores): the step compiles on them, seeds run in parallel, and the threads they leave free split each step's large matrix products. Results do not depend on N."},
       {"--data-parallel", "Under mpirun -n K: every rank takes B/K rows of each batch and the ranks average "
                           "their gradients (= --set sweep.parallel=data; needs an lrc built with MPI)."},
-      {"--max-memory SIZE", "Refuse a network and data set needing more memory than SIZE (512M, 2G, 50%; "
-                            "default: 75% of RAM)."},
+      MAX_MEMORY_OPT,
       {"--no-cache", "Compile the step even when an earlier run compiled the same one (see LRC_CACHE_DIR), "
                      "and do not store it."},
       {"--quiet, -q", "Print no summary and no progress."}}},
@@ -56,13 +57,14 @@ static const help_cmd help_cmds[] = {
      "without lrc or LLVM.",
      {{"-o BIN", "The binary to write."},
       {"--cpu native|portable", "Generate code for this CPU (the default) or for any x86-64-v3 CPU."},
-      SET_OPT, SEED_OPT}},
+      SET_OPT, SEED_OPT, MAX_MEMORY_OPT,
+      {"--quiet, -q", "Print nothing but errors."}}},
     {"check", "check FILE.lrf [--resolved] [--set KIND.KEY=VALUE]... [--seed N]",
      "parse and check; print layers, shapes, parameters and memory",
      "Parses and checks the experiment and reads its data without compiling or running anything; prints the "
      "data set, the layer table with shapes and parameter counts, the memory the model needs and the sweep.",
      {{"--resolved", "Print the fully resolved experiment instead, exactly as lrc explain does."},
-      SET_OPT, SEED_OPT}},
+      SET_OPT, SEED_OPT, MAX_MEMORY_OPT}},
     {"explain", "explain FILE.lrf [--set KIND.KEY=VALUE]... [--seed N]",
      "print the fully resolved experiment as a .lrf file",
      "Prints the experiment that would run: imports and presets expanded, --set overrides applied, every "
@@ -156,6 +158,31 @@ static const help_cmd *help_find(const char *name)
         if (!strcmp(help_cmds[i].name, name))
             return &help_cmds[i];
     return NULL;
+}
+
+/* `flag` as one of the words an option's entry starts with ("--quiet, -q"
+ * names --quiet and -q; "--cpu native|portable" names --cpu). */
+static int names_flag(const char *entry, const char *flag)
+{
+    size_t len = strlen(flag);
+    for (const char *p = entry; p; p = strstr(p, ", ")) {
+        p += *p == ',' ? 2 : 0;
+        if (!strncmp(p, flag, len) && (p[len] == '\0' || p[len] == ' ' || p[len] == ','))
+            return 1;
+    }
+    return 0;
+}
+
+int help_takes(const char *command, const char *flag)
+{
+    const help_cmd *c = help_find(command);
+    if (!c)
+        return -1;
+    for (int i = 0; i < 10 && c->opts[i].flag; i++)
+        if (names_flag(c->opts[i].flag, flag))
+            return 1;
+    /* grid takes run's options too ("[run options]") */
+    return !strcmp(command, "grid") ? help_takes("run", flag) : 0;
 }
 
 int help_print(FILE *f, const char *command)

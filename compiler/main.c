@@ -64,52 +64,29 @@ static int add_override(options *o, const char *arg)
     return 1;
 }
 
-/* Which commands each option means something to: any other command
- * refuses it rather than ignore it (`lrc run x.lrf -o y` is a mistake). */
-enum { C_RUN = 1, C_GRID = 2, C_BUILD = 4, C_CHECK = 8, C_EXPLAIN = 16, C_EMIT = 32, C_AST = 64 };
-enum { C_SETTINGS = C_RUN | C_GRID | C_BUILD | C_CHECK | C_EXPLAIN | C_EMIT };
-static const struct {
-    const char *command;
-    unsigned bit;
-} command_bits[] = {{"run", C_RUN},         {"grid", C_GRID},      {"build", C_BUILD}, {"check", C_CHECK},
-                    {"explain", C_EXPLAIN}, {"emit-llvm", C_EMIT}, {"dump-ast", C_AST}};
-static const struct {
-    const char *flag;
-    unsigned commands;
-} option_use[] = {
-    {"--out", C_RUN | C_GRID},         {"--set", C_SETTINGS},           {"--seed", C_SETTINGS},
-    {"--seeds", C_SETTINGS},           {"--data-parallel", C_SETTINGS}, {"--quiet", C_RUN | C_GRID | C_BUILD},
-    {"-O0", C_EMIT},                   {"--threads", C_RUN | C_GRID},   {"--no-cache", C_RUN | C_GRID},
-    {"--max-memory", C_RUN | C_GRID | C_BUILD | C_CHECK},               {"--rates", C_GRID},
-    {"--resolved", C_CHECK | C_EXPLAIN}, {"-o", C_BUILD},               {"--cpu", C_BUILD},
-};
-
-/* 0 (with the error printed) when an option given is not one of the command's. */
+/* 0 (with the error printed) when an option given is not one of the
+ * command's: refused rather than ignored (`lrc run x.lrf -o y` is a
+ * mistake). What each command takes is its help's list (cmd_help.c). */
 static int options_apply(const char *command, const char *const *given, int n)
 {
-    unsigned bit = 0;
-    for (size_t i = 0; i < sizeof command_bits / sizeof command_bits[0]; i++)
-        if (!strcmp(command, command_bits[i].command))
-            bit = command_bits[i].bit;
-    for (int k = 0; bit && k < n; k++)
-        for (size_t i = 0; i < sizeof option_use / sizeof option_use[0]; i++)
-            if (!strcmp(given[k], option_use[i].flag) && !(option_use[i].commands & bit)) {
-                fprintf(stderr, "lrc: error: option '%s' does not apply to '%s' (see lrc help %s)\n", given[k],
-                        command, command);
-                return 0;
-            }
+    for (int k = 0; k < n; k++)
+        if (help_takes(command, given[k]) == 0) {
+            fprintf(stderr, "lrc: error: option '%s' does not apply to '%s' (see lrc help %s)\n", given[k],
+                    command, command);
+            return 0;
+        }
     return 1;
 }
 
 static int parse_args(int argc, char **argv, options *o)
 {
-    const char *given[64]; /* the options, as option_use names them */
+    const char *given[64]; /* the options given */
     int ngiven = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *next = i + 1 < argc ? argv[i + 1] : NULL;
         if (a[0] == '-' && ngiven < 64)
-            given[ngiven++] = !strncmp(a, "--set=", 6) ? "--set" : !strcmp(a, "-q") ? "--quiet" : a;
+            given[ngiven++] = !strncmp(a, "--set=", 6) ? "--set" : a;
         if (!strcmp(a, "--out") && next) {
             o->out_dir = argv[++i];
         } else if (!strcmp(a, "--set") && next) {
