@@ -54,14 +54,19 @@ static int take_error(LLVMErrorRef err, const char *what, char **msg)
     return -1;
 }
 
-static void fill_target_info(jit_info *info, LLVMTargetMachineRef tm)
+/* info's target fields, and `target`: what the code depends on besides
+ * the module — LLVM, the CPU and all its features (info keeps them
+ * truncated), the pipeline: the cache's key, with the bitcode. */
+static void describe_target(LLVMTargetMachineRef tm, cg_opt_level level, jit_info *info, char *target, size_t len)
 {
     char *cpu = LLVMGetTargetMachineCPU(tm), *features = LLVMGetTargetMachineFeatureString(tm);
     snprintf(info->cpu, sizeof info->cpu, "%s", cpu);
     snprintf(info->features, sizeof info->features, "%s", features);
+    cg_llvm_version(info->llvm_version, sizeof info->llvm_version);
+    snprintf(target, len, "llvm %s\ncpu %s\nfeatures %s\npipeline %d\n", info->llvm_version, cpu, features,
+             (int)level);
     LLVMDisposeMessage(cpu);
     LLVMDisposeMessage(features);
-    cg_llvm_version(info->llvm_version, sizeof info->llvm_version);
 }
 
 /* The IR transform layer's work: cg_optimize on each module as the JIT
@@ -209,28 +214,17 @@ static int compile_threads(int threads)
     return n < 1 ? 1 : n > JIT_SPLIT_MAX ? JIT_SPLIT_MAX : (int)n;
 }
 
-/* What the code depends on besides the module: LLVM, the CPU and all its
- * features, the pipeline (the cache's key, with the bitcode). */
-static void target_text(LLVMTargetMachineRef tm, cg_opt_level level, char *buf, size_t len)
-{
-    char *cpu = LLVMGetTargetMachineCPU(tm), *features = LLVMGetTargetMachineFeatureString(tm), llvm[32];
-    cg_llvm_version(llvm, sizeof llvm);
-    snprintf(buf, len, "llvm %s\ncpu %s\nfeatures %s\npipeline %d\n", llvm, cpu, features, (int)level);
-    LLVMDisposeMessage(cpu);
-    LLVMDisposeMessage(features);
-}
-
 /* lrc_init and lrc_step: m (consumed) linked from the cache, or compiled
  * on every core (and then stored in the cache); the objects added to the
  * JIT. */
 static int add_eager(jit *jt, LLVMModuleRef m, const jit_options *o, const char *target, jit_info *info, char **msg)
 {
     LLVMMemoryBufferRef objs[JIT_SPLIT_MAX];
-    LLVMMemoryBufferRef bitcode = LLVMWriteBitcodeToMemoryBuffer(m);
+    LLVMMemoryBufferRef bitcode = o->cache_dir ? LLVMWriteBitcodeToMemoryBuffer(m) : NULL; /* else split's */
     jit_cache_key key;
     int n = 0;
     info->cache = JIT_CACHE_OFF;
-    if (o->cache_dir) {
+    if (bitcode) {
         jit_cache_key_make(&key, LLVMGetBufferStart(bitcode), LLVMGetBufferSize(bitcode), target);
         n = jit_cache_load(o->cache_dir, &key, objs, JIT_SPLIT_MAX);
         info->cache = n > 0 ? JIT_CACHE_HIT : JIT_CACHE_MISS;
@@ -240,10 +234,11 @@ static int add_eager(jit *jt, LLVMModuleRef m, const jit_options *o, const char 
     else {
         n = jit_split_compile(m, bitcode, jt->level, compile_threads(o->threads), objs, msg);
         info->compile_threads = n;
-        if (n > 0 && o->cache_dir)
+        if (n > 0 && bitcode)
             jit_cache_store(o->cache_dir, &key, objs, n);
     }
-    LLVMDisposeMemoryBuffer(bitcode);
+    if (bitcode)
+        LLVMDisposeMemoryBuffer(bitcode);
     LLVMOrcJITDylibRef jd = LLVMOrcLLJITGetMainJITDylib(jt->lljit);
     for (int i = 0; i < n; i++) {
         LLVMErrorRef err = LLVMOrcLLJITAddObjectFile(jt->lljit, jd, objs[i]);
@@ -338,8 +333,7 @@ jit *jit_compile(const plan *p, const jit_options *o, lrc_model *model, jit_info
         LLVMDisposeTargetMachine(tm);
     char target[8192];
     if (ok) { /* the JIT takes the target machine */
-        fill_target_info(info, tm);
-        target_text(tm, jt->level, target, sizeof target);
+        describe_target(tm, jt->level, info, target, sizeof target);
         ok = create_lljit(jt, tm, msg) == 0 && define_runtime_symbols(jt->lljit, msg) == 0;
     }
     ok = ok && add_lazy(jt, p, vec_floats, tsc, msg) == 0;

@@ -10,16 +10,15 @@
  *            SHA-256 (hex) of the key text and the objects
  *   key text (checked equal on load: a name is never trusted alone)
  *   objects
- * It is written to a temporary file and renamed, so readers see all of it
- * or nothing; whatever does not check out on load is a miss and gets
- * rewritten. Not fsync'd: a torn entry after a crash fails its digest.
+ * It is written atomically (rt_write_atomic: a temporary file, renamed),
+ * so readers see all of it or nothing; whatever does not check out on
+ * load is a miss and gets rewritten.
  * Only entries the user running lrc owns are read.
  */
 #define _DEFAULT_SOURCE /* DT_REG, utimensat */
 #include "jit_cache.h"
 
 #include <dirent.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -93,29 +92,18 @@ static void digest(const char *key, size_t key_len, const void *const *obj, cons
  * directory is never run. */
 static char *read_file(const char *path, size_t *len)
 {
-    int fd = open(path, O_RDONLY);
-    if (fd < 0)
+    FILE *f = fopen(path, "rb");
+    if (!f)
         return NULL;
     struct stat st;
     char *data = NULL;
-    if (fstat(fd, &st) == 0 && st.st_uid == geteuid() && st.st_size >= (off_t)sizeof(header) &&
-        (data = malloc((size_t)st.st_size))) {
-        size_t got = 0;
-        while (got < (size_t)st.st_size) {
-            ssize_t r = read(fd, data + got, (size_t)st.st_size - got);
-            if (r < 0 && errno == EINTR)
-                continue;
-            if (r <= 0)
-                break;
-            got += (size_t)r;
-        }
-        if (got != (size_t)st.st_size) {
-            free(data);
-            data = NULL;
-        }
-        *len = got;
+    if (fstat(fileno(f), &st) == 0 && st.st_uid == geteuid() && st.st_size >= (off_t)sizeof(header) &&
+        (data = malloc((size_t)st.st_size)) && fread(data, 1, (size_t)st.st_size, f) != (size_t)st.st_size) {
+        free(data);
+        data = NULL;
     }
-    close(fd);
+    fclose(f);
+    *len = data ? (size_t)st.st_size : 0;
     return data;
 }
 
@@ -150,21 +138,6 @@ int jit_cache_load(const char *dir, const jit_cache_key *k, LLVMMemoryBufferRef 
     if (n > 0)
         utimensat(AT_FDCWD, path, NULL, 0); /* recently used */
     return n;
-}
-
-static int write_all(int fd, const void *data, size_t len)
-{
-    const char *p = data;
-    while (len > 0) {
-        ssize_t w = write(fd, p, len);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        len -= (size_t)w;
-    }
-    return 0;
 }
 
 typedef struct aged {
@@ -226,31 +199,32 @@ static void trim(const char *dir)
 
 int jit_cache_store(const char *dir, const jit_cache_key *k, LLVMMemoryBufferRef *objs, int n)
 {
-    char path[4200], tmp[4300];
-    if (n < 1 || n > JIT_SPLIT_MAX || rt_make_dirs(dir) != 0 || !entry_path(path, sizeof path, dir, k) ||
-        snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp)
+    char path[4200];
+    if (n < 1 || n > JIT_SPLIT_MAX || rt_make_dirs(dir) != 0 || !entry_path(path, sizeof path, dir, k))
         return -1;
     header h = {.key_len = (uint32_t)strlen(k->text), .nobj = (uint32_t)n};
     memcpy(h.magic, magic, sizeof magic);
     const void *obj[JIT_SPLIT_MAX];
+    size_t len = sizeof h + h.key_len;
     for (int i = 0; i < n; i++) {
         obj[i] = LLVMGetBufferStart(objs[i]);
         h.obj_len[i] = LLVMGetBufferSize(objs[i]);
+        len += (size_t)h.obj_len[i];
     }
     char sum[65];
     digest(k->text, h.key_len, obj, h.obj_len, n, sum);
     memcpy(h.digest, sum, sizeof h.digest);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0)
+    char *entry = malloc(len);
+    if (!entry)
         return -1;
-    int failed = write_all(fd, &h, sizeof h) || write_all(fd, k->text, h.key_len);
-    for (int i = 0; !failed && i < n; i++)
-        failed = write_all(fd, obj[i], (size_t)h.obj_len[i]);
-    failed = close(fd) != 0 || failed || rename(tmp, path) != 0;
-    if (failed) {
-        unlink(tmp);
-        return -1;
-    }
-    trim(dir);
-    return 0;
+    memcpy(entry, &h, sizeof h);
+    memcpy(entry + sizeof h, k->text, h.key_len);
+    for (size_t i = 0, at = sizeof h + h.key_len; i < (size_t)n; at += (size_t)h.obj_len[i++])
+        memcpy(entry + at, obj[i], (size_t)h.obj_len[i]);
+    rt_err err = {0};
+    int rc = rt_write_atomic(path, entry, len, &err) == RT_OK ? 0 : -1;
+    free(entry);
+    if (rc == 0)
+        trim(dir);
+    return rc;
 }

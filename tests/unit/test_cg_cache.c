@@ -21,7 +21,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include "jit.h"
+#include "cg_test.h"
 #include "jit_cache.h"
 
 enum { BATCH = 16, IN = 8, STEPS = 3 };
@@ -46,10 +46,7 @@ static float *compile_and_run(const plan *p, const char *dir, jit_info *info, fl
 {
     jit_options o = {.threads = 2, .cache_dir = dir};
     lrc_model m;
-    char *msg = NULL;
-    jit *j = jit_compile(p, &o, &m, info, &msg);
-    if (!j)
-        fail_msg("jit_compile: %s", msg);
+    jit *j = cg_test_compile(p, &o, &m, info);
     float *mem = aligned_alloc(64, (size_t)p->mem_floats * sizeof(float));
     float x[BATCH * IN], y[BATCH];
     assert_non_null(mem);

@@ -28,7 +28,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "jit.h"
+#include "cg_test.h"
 #include "ref_mlp.h"
 #include "rt_parallel.h"
 #include "rt_rng.h"
@@ -76,11 +76,8 @@ static float *run_generated(const plan *p, int64_t classes, int threads, float *
     assert_int_equal(rt_pool_threads(pool), threads);
     lrc_model m;
     jit_info info;
-    char *msg = NULL;
     jit_options o = {.threads = threads};
-    jit *j = jit_compile(p, &o, &m, &info, &msg);
-    if (!j)
-        fail_msg("jit_compile: %s", msg);
+    jit *j = cg_test_compile(p, &o, &m, &info);
     assert_int_equal(info.compile_threads, threads); /* lrc_init, lrc_step, two layers each way */
     float *mem = aligned_alloc(64, (size_t)p->mem_floats * sizeof(float));
     float *x = malloc((size_t)(p->batch * p->in) * sizeof(float)), *y = malloc((size_t)p->batch * sizeof(float));

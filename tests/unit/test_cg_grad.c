@@ -16,7 +16,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "jit.h"
+#include "cg_test.h"
 #include "rt_rng.h"
 
 enum { BATCH = 4, IN = 5, HIDDEN = 7 };
@@ -52,10 +52,7 @@ static void net_build(net *n, plan_act act, plan_loss loss)
                   .layers = n->layers, .loss = loss, .opt = {.kind = PLAN_OPT_SGD}};
     plan_layout(&n->p);
     jit_info info;
-    char *msg = NULL;
-    n->j = jit_compile(&n->p, NULL, &n->m, &info, &msg);
-    if (!n->j)
-        fail_msg("jit_compile: %s", msg);
+    n->j = cg_test_compile(&n->p, NULL, &n->m, &info);
     n->mem = aligned_alloc(64, (size_t)n->m.mem_floats * sizeof(float));
     assert_non_null(n->mem);
 }

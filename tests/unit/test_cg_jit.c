@@ -15,7 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "jit.h"
+#include "cg_test.h"
 
 /* Size and resident size (kB) of the mapping that holds addr. */
 static void mapping_of(uintptr_t addr, long *size_kb, long *rss_kb)
@@ -52,10 +52,7 @@ static void test_llvm_code_released(void **state)
     plan_layout(&p);
     lrc_model m;
     jit_info info;
-    char *msg = NULL;
-    jit *j = jit_compile(&p, NULL, &m, &info, &msg);
-    if (!j)
-        fail_msg("jit_compile: %s", msg);
+    jit *j = cg_test_compile(&p, NULL, &m, &info);
 
     long size_kb, rss_kb;
     mapping_of((uintptr_t)&LLVMContextCreate, &size_kb, &rss_kb);

@@ -26,7 +26,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "jit.h"
+#include "cg_test.h"
 #include "ref_mlp.h"
 #include "rt_rng.h"
 
@@ -90,10 +90,7 @@ static void net_build_targets(net *n, plan_shape in, const plan_layer *layers, i
                   .y_floats = loss == PLAN_LOSS_CROSS_ENTROPY && !soft ? 1 : outs};
     plan_layout(&n->p);
     jit_info info;
-    char *msg = NULL;
-    n->j = jit_compile(&n->p, NULL, &n->m, &info, &msg);
-    if (!n->j)
-        fail_msg("jit_compile: %s", msg);
+    n->j = cg_test_compile(&n->p, NULL, &n->m, &info);
     size_t bytes = (size_t)n->p.mem_floats * sizeof(float);
     n->mem = aligned_alloc(64, bytes);
     n->ref = aligned_alloc(64, bytes);

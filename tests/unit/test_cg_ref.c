@@ -19,7 +19,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "jit.h"
+#include "cg_test.h"
 #include "ref_mlp.h"
 #include "rt_rng.h"
 
@@ -68,10 +68,7 @@ static void compare_with_reference(const config *c)
     plan_layout(&p);
     lrc_model m;
     jit_info info;
-    char *msg = NULL;
-    jit *j = jit_compile(&p, NULL, &m, &info, &msg);
-    if (!j)
-        fail_msg("jit_compile: %s", msg);
+    jit *j = cg_test_compile(&p, NULL, &m, &info);
     size_t bytes = (size_t)p.mem_floats * sizeof(float);
     float *gen = aligned_alloc(64, bytes), *ref = aligned_alloc(64, bytes);
     assert_non_null(gen);
