@@ -94,6 +94,13 @@ static void vstore(cg *g, const vec *v, LLVMValueRef x, LLVMValueRef p, int lane
     vcall(g, "llvm.masked.store", over, 2, args, 4);
 }
 
+/* The target's vector registers: 32 with AVX-512, 16 with AVX2 and SSE.
+ * A tile's accumulators and operands must fit in them: one more spills
+ * an accumulator to the stack on every step of the reduction (an 8 x 2
+ * tile on AVX2 ran fashion_wide's products at a third of the machine's
+ * speed). */
+static int vector_registers(const vec *v) { return v->w == 16 ? 32 : 16; }
+
 static LLVMValueRef splat(cg *g, const vec *v, LLVMValueRef s)
 {
     LLVMValueRef one = LLVMBuildInsertElement(g->b, LLVMGetUndef(v->t), s, cg_i32(g, 0), "");
@@ -214,9 +221,12 @@ static void nn_tile(cg *g, const vec *v, const cg_gemm *m, const bsrc *bs, LLVMV
 static void nn_rows(cg *g, const vec *v, const cg_gemm *m, const bsrc *bs, LLVMValueRef base, int64_t count,
                     LLVMValueRef j0, LLVMValueRef p0, int64_t kc, int from_c, int nv, int last)
 {
-    int mr = MAX_MR * 3 / nv < MAX_MR ? MAX_MR * 3 / nv : MAX_MR;
-    if (v->w < 16 && nv > 2)
-        mr /= 2; /* 16 vector registers, not 32 */
+    /* the accumulators, nv of B, one broadcast of A; with 16 registers at
+     * most 6 rows (8 x 1 tiles still spilled: the reduction's unrolled
+     * steps keep two sets of sums in flight) */
+    int regs = vector_registers(v), mr = (regs - 1 - nv) / nv, most = regs == 16 ? 6 : MAX_MR;
+    if (mr > most)
+        mr = most;
     int64_t full = count / mr * mr;
     if (full > 0) {
         cg_loop i = cg_for(g, 0, full, mr, "gi");
@@ -314,6 +324,10 @@ static bsrc pack_b_trans(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef j0,
     return (bsrc){.b = buf, .j0 = cg_i64(g, 0), .p0 = cg_i64(g, 0), .ld = ld};
 }
 
+/* The vectors of one panel of B: a 64-column panel with AVX-512, 16
+ * columns with AVX2 (a 6 x 2 tile: 12 accumulators, 2 of B, 1 of A). */
+static int panel_vectors(const vec *v) { return v->w == 16 ? MAX_NV : 2; }
+
 /* Where the tiles of one panel read B: B itself, or a packed copy — always
  * for a B read transposed, else when enough row tiles reuse the sliver and
  * B's rows are far enough apart to collide in L1. */
@@ -322,7 +336,7 @@ static bsrc panel_b(cg *g, const vec *v, const cg_gemm *m, int64_t count, LLVMVa
 {
     if (m->b_trans)
         return pack_b_trans(g, v, m, j0, p0, kc, nv, last);
-    if (nv == MAX_NV && last == v->w && count >= 3 * MAX_MR && kc >= 16 && m->ldb >= 256)
+    if (nv == panel_vectors(v) && last == v->w && count >= 3 * MAX_MR && kc >= 16 && m->ldb >= 256)
         return pack_b(g, v, m, j0, p0, kc, nv);
     return (bsrc){.b = m->b, .j0 = j0, .p0 = p0, .ld = m->ldb};
 }
@@ -332,7 +346,7 @@ static bsrc panel_b(cg *g, const vec *v, const cg_gemm *m, int64_t count, LLVMVa
 static void nn_block(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef base, int64_t count, LLVMValueRef jbase,
                      int64_t ncols, LLVMValueRef p0, int64_t kc, int from_c)
 {
-    int nvmax = v->w == 16 ? MAX_NV : 2;
+    int nvmax = panel_vectors(v);
     int64_t panel = (int64_t)nvmax * v->w, full = ncols / panel * panel;
     if (full > 0) {
         cg_loop j = cg_for(g, 0, full, panel, "gj");
@@ -480,10 +494,11 @@ static void nt_cols(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef i0, int 
 void cg_gemm_nt_rows(cg *g, const cg_gemm *m, LLVMValueRef base, int64_t count)
 {
     vec v = host_vec(g);
-    int64_t full = count / NT_MR * NT_MR;
+    int mr = vector_registers(&v) == 32 ? NT_MR : 3; /* 3 x 4 sums + 3 of A: 15 of 16 registers */
+    int64_t full = count / mr * mr;
     if (full > 0) {
-        cg_loop i = cg_for(g, 0, full, NT_MR, "gi");
-        nt_cols(g, &v, m, LLVMBuildNSWAdd(g->b, base, i.iv, ""), NT_MR);
+        cg_loop i = cg_for(g, 0, full, mr, "gi");
+        nt_cols(g, &v, m, LLVMBuildNSWAdd(g->b, base, i.iv, ""), mr);
         cg_end(g, &i);
     }
     if (full < count)

@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cg_test.h"
+#include "cg.h"
 #include "ref_mlp.h"
 #include "rt_parallel.h"
 #include "rt_rng.h"
@@ -159,6 +160,78 @@ static const shape shapes[] = {
     {65, 401, 600, 777, 1},
 };
 
+/* In the innermost loops of the products (the functions lrc_part_*,
+ * cg_parallel.c): the multiply-adds, and the vector registers spilled to
+ * the stack or reloaded (the lines LLVM's verbose assembly marks "32-byte
+ * Spill" or "Reload": a ymm register), the sign of accumulators that do
+ * not fit. */
+typedef struct loop_code {
+    int fmas, spills;
+} loop_code;
+
+static loop_code product_loops(char *text)
+{
+    loop_code c = {0, 0};
+    int in_part = 0, in_inner = 0;
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        if (!strncmp(line, "lrc_", 4))
+            in_part = !strncmp(line, "lrc_part_", 9);
+        if (!strncmp(line, ".LBB", 4) || !strncmp(line, "# %bb.", 6) || !strncmp(line, "lrc_", 4))
+            in_inner = 0; /* a block begins: the header of an innermost loop if its comment says so */
+        if (strstr(line, "Inner Loop Header"))
+            in_inner = 1;
+        if (in_part && in_inner) {
+            c.fmas += strstr(line, "vfmadd") != NULL;
+            c.spills += strstr(line, "32-byte") && (strstr(line, "Spill") || strstr(line, "Reload"));
+        }
+    }
+    return c;
+}
+
+/* Every tile's accumulators and operands fit in the 16 vector registers
+ * of an AVX2 machine: the kernels built for 8-float vectors and compiled
+ * for x86-64-v3 spill a ymm register in their inner loops at most once per
+ * 50 multiply-adds (LLVM's scheduler spills one now and then in an edge
+ * tile) — the nn tiles of the largest shape and the dot-product tiles of
+ * dx in `nt_shape`. 8 x 2 nn tiles spilled once per 3 multiply-adds,
+ * 4 x 4 dot-product tiles once per 5: a third of the machine's speed. */
+static void check_avx2_tiles(const shape *s)
+{
+    plan_layer l[2];
+    plan p = make_plan(s, l);
+    setenv("LRC_PARALLEL_FLOPS", "0", 1); /* every product in part functions */
+    char *msg = NULL, *err = NULL;
+    LLVMTargetMachineRef tm = cg_target_machine(1, &msg);
+    assert_non_null(tm);
+    LLVMContextRef ctx = LLVMContextCreate();
+    LLVMModuleRef m = cg_build_module(&p, ctx, 8, CG_INIT | CG_STEP, &msg);
+    unsetenv("LRC_PARALLEL_FLOPS");
+    assert_non_null(m);
+    assert_int_equal(cg_optimize(m, tm, cg_opt_level_for(&p), &msg), 0);
+    LLVMSetTargetMachineAsmVerbosity(tm, 1);
+    LLVMMemoryBufferRef asm_text = NULL;
+    if (LLVMTargetMachineEmitToMemoryBuffer(tm, m, LLVMAssemblyFile, &err, &asm_text))
+        fail_msg("assembly: %s", err);
+    char *text = strndup(LLVMGetBufferStart(asm_text), LLVMGetBufferSize(asm_text));
+    assert_non_null(strstr(text, "vfmadd")); /* the products are there, as AVX2 code */
+    loop_code c = product_loops(text);
+    if (c.fmas < 24 || c.spills * 50 > c.fmas)
+        fail_msg("inner loops of the products: %d multiply-adds, %d ymm spills and reloads", c.fmas, c.spills);
+    free(text);
+    LLVMDisposeMemoryBuffer(asm_text);
+    LLVMDisposeModule(m);
+    LLVMContextDispose(ctx);
+    LLVMDisposeTargetMachine(tm);
+}
+
+static void test_avx2_tiles_fit_registers(void **state)
+{
+    (void)state;
+    static const shape nt_shape = {64, 40, 70, 200, 0}; /* dx = dz W^T over k = 200 */
+    check_avx2_tiles(&nt_shape);
+    check_avx2_tiles(&shapes[6]);
+}
+
 #define SHAPE_TEST(k) \
     static void test_shape_##k(void **s) { (void)s; check_shape(&shapes[k]); }
 SHAPE_TEST(0)
@@ -174,7 +247,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_shape_0), cmocka_unit_test(test_shape_1), cmocka_unit_test(test_shape_2),
         cmocka_unit_test(test_shape_3), cmocka_unit_test(test_shape_4), cmocka_unit_test(test_shape_5),
-        cmocka_unit_test(test_shape_6),
+        cmocka_unit_test(test_shape_6), cmocka_unit_test(test_avx2_tiles_fit_registers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
