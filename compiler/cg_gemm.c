@@ -237,14 +237,24 @@ static void nn_rows(cg *g, const vec *v, const cg_gemm *m, const bsrc *bs, LLVMV
         nn_tile(g, v, m, bs, add_i(g, base, full), j0, p0, kc, from_c, (int)(count - full), nv, last);
 }
 
-/* The packing buffer: one per function, in its entry block, for the
- * largest sliver (a reduction block of at most 1.5 NN_KC rows). */
-enum { NN_KC = 128, PACK_ROWS = NN_KC + NN_KC / 2 };
+/* The vectors of one panel of B: a 64-column panel with AVX-512, 16
+ * columns with AVX2 (a 6 x 2 tile: 12 accumulators, 2 of B, 1 of A). */
+static int panel_vectors(const vec *v) { return v->w == 16 ? MAX_NV : 2; }
 
+/* The rows of a reduction block: its sliver of a B panel stays in L1
+ * while the row tiles go by — 128 x 64 floats (32 KB) with AVX-512, 256 x
+ * 16 (16 KB) with AVX2, whose 16-column panels would otherwise leave C to
+ * be loaded and stored again every 128 steps (~10% of a 2048-wide
+ * product's time on znver3, the loads missing L2). */
+static int64_t block_rows(const vec *v) { return v->w == 16 ? 128 : 256; }
+
+/* The packing buffer: one per function, in its entry block, for the
+ * largest sliver (a reduction block of at most 1.5 block_rows rows). */
 static LLVMValueRef pack_buffer(cg *g, const vec *v)
 {
     if (g->pack_fn != g->fn) {
-        LLVMTypeRef t = LLVMArrayType(g->f32, (unsigned)(PACK_ROWS * MAX_NV * v->w));
+        int64_t rows = block_rows(v) + block_rows(v) / 2;
+        LLVMTypeRef t = LLVMArrayType(g->f32, (unsigned)(rows * panel_vectors(v) * v->w));
         g->pack = cg_entry_alloca(g, t, 64, "pack");
         g->pack_fn = g->fn;
     }
@@ -324,10 +334,6 @@ static bsrc pack_b_trans(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef j0,
     return (bsrc){.b = buf, .j0 = cg_i64(g, 0), .p0 = cg_i64(g, 0), .ld = ld};
 }
 
-/* The vectors of one panel of B: a 64-column panel with AVX-512, 16
- * columns with AVX2 (a 6 x 2 tile: 12 accumulators, 2 of B, 1 of A). */
-static int panel_vectors(const vec *v) { return v->w == 16 ? MAX_NV : 2; }
-
 /* Where the tiles of one panel read B: B itself, or a packed copy — always
  * for a B read transposed, else when enough row tiles reuse the sliver and
  * B's rows are far enough apart to collide in L1. */
@@ -364,8 +370,8 @@ static void nn_block(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef base, i
     }
 }
 
-/* A long reduction runs in blocks of NN_KC: the B sliver a tile reads
- * (NN_KC rows x 64 floats, 32 KB) then stays in L1 while the row tiles go
+/* A long reduction runs in blocks of block_rows: the B sliver a tile reads
+ * (32 KB or 16 KB) then stays in L1 while the row tiles go
  * by, instead of streaming the whole k x 64 panel from L2 or beyond for
  * every tile. Each block resumes from what the last one stored in C, so
  * every sum still runs p = 0, 1, ..., k-1 in one chain: blocked and
@@ -398,7 +404,7 @@ static void c_init(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef base, int
 static void nn_product(cg *g, const cg_gemm *m, LLVMValueRef base, int64_t count, LLVMValueRef jbase, int64_t ncols)
 {
     vec v = host_vec(g);
-    reduction r = cut_reduction(m->k, NN_KC);
+    reduction r = cut_reduction(m->k, block_rows(&v));
     if (r.loop_end < MERGE_BLOCKS * r.kc) { /* the first block starts from the bias */
         nn_block(g, &v, m, base, count, jbase, ncols, cg_i64(g, 0), r.kc, 0);
         if (r.loop_end > r.kc) {

@@ -1,13 +1,15 @@
 /* test_cg_gemm.c — the register-blocked matrix products (cg_gemm.c) and
  * their split over two threads (cg_parallel.c, rt_parallel.c) on shapes
  * that are not multiples of the tiles: 1, 3, 17, 33 and 130 rows and
- * columns (row tiles of 4-8, vectors of 8 or 16 floats, dot-product tiles
- * of 4x4).
+ * columns (row tiles of 1-8, vectors of 8 or 16 floats, dot-product tiles
+ * of 3x4 or 4x4).
  *
- * The last shape is large enough for the blocked reductions (NN_KC in
+ * Shape 6 is large enough for the blocked reductions (block_rows in
  * cg_gemm.c), with a shorter last block, for packed slivers of B, for
  * products split by columns, and for dx as an nn product reading W
- * transposed (cg_dense.c).
+ * transposed (cg_dense.c); shape 7's x W sums over enough blocks (5 of
+ * 220 with AVX2, 9 with AVX-512) that C starts at the bias and every
+ * block is one loop's body.
  *
  * For each shape, a dense network in -> hidden relu -> out (cross-entropy,
  * SGD with momentum) runs 3 steps in the generated code and in the C
@@ -150,14 +152,16 @@ static void check_shape(const shape *s)
 
 static const shape shapes[] = {
     {1, 3, 17, 2, 0}, {3, 17, 33, 3, 0}, {17, 33, 1, 2, 0}, {33, 130, 17, 10, 0}, {130, 33, 130, 17, 0}, {130, 1, 3, 33, 0},
-    /* blocked reductions: x W over in = 401 (blocks of 101, 101, 101, 98),
-     * with B's slivers packed (ldb 600); split, every product is cut by
-     * columns (n > m), in chunks of 128 and a last one of 88 (a masked
-     * vector) or of 111 (masked vectors inside the matrix). The second
-     * layer's W (600 x 777 floats) is large enough for dz W^T as an nn
-     * product reading W transposed (plan_dx_transposed): 7 reduction blocks
-     * of 111, each packed as 6 whole 16 x 16 transposes and 15 rows. */
+    /* blocked reductions: x W over in = 401 (AVX-512: blocks of 101, 101,
+     * 101, 98; AVX2: 201, 200), with B's slivers packed (ldb 600); split,
+     * every product is cut by columns (n > m), in chunks of 128 and a last
+     * one of 88 (a masked vector) or of 111 (masked vectors inside the
+     * matrix). The second layer's W (600 x 777 floats) is large enough for
+     * dz W^T as an nn product reading W transposed (plan_dx_transposed):
+     * 7 reduction blocks of 111 (AVX2: 3 of 195, one of 192), each packed as
+     * whole w x w transposes and a rest. */
     {65, 401, 600, 777, 1},
+    {33, 1100, 20, 3, 0},
 };
 
 /* In the innermost loops of the products (the functions lrc_part_*,
@@ -241,13 +245,15 @@ SHAPE_TEST(3)
 SHAPE_TEST(4)
 SHAPE_TEST(5)
 SHAPE_TEST(6)
+SHAPE_TEST(7)
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_shape_0), cmocka_unit_test(test_shape_1), cmocka_unit_test(test_shape_2),
         cmocka_unit_test(test_shape_3), cmocka_unit_test(test_shape_4), cmocka_unit_test(test_shape_5),
-        cmocka_unit_test(test_shape_6), cmocka_unit_test(test_avx2_tiles_fit_registers),
+        cmocka_unit_test(test_shape_6), cmocka_unit_test(test_shape_7),
+        cmocka_unit_test(test_avx2_tiles_fit_registers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
