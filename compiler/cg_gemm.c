@@ -101,6 +101,17 @@ static void vstore(cg *g, const vec *v, LLVMValueRef x, LLVMValueRef p, int lane
  * speed). */
 static int vector_registers(const vec *v) { return v->w == 16 ? 32 : 16; }
 
+/* A hint to bring the line of base[index] into the caches (llvm.prefetch:
+ * read, high locality, data). It never faults, and the address may lie
+ * past the array (a plain GEP, not inbounds). */
+static void prefetch(cg *g, LLVMValueRef base, LLVMValueRef index)
+{
+    LLVMValueRef p = LLVMBuildGEP2(g->b, g->f32, base, &index, 1, "");
+    LLVMTypeRef over[1] = {LLVMTypeOf(p)};
+    LLVMValueRef args[4] = {p, cg_i32(g, 0), cg_i32(g, 3), cg_i32(g, 1)};
+    vcall(g, "llvm.prefetch", over, 1, args, 4);
+}
+
 static LLVMValueRef splat(cg *g, const vec *v, LLVMValueRef s)
 {
     LLVMValueRef one = LLVMBuildInsertElement(g->b, LLVMGetUndef(v->t), s, cg_i32(g, 0), "");
@@ -156,6 +167,15 @@ typedef struct bsrc {
     int64_t ld;
 } bsrc;
 
+/* Where a tile reads A from: A(i0 + r, p0 + k) = a[(i + r)*am + (p + k)*ak]
+ * — the operand itself (i = i0, p = p0, its strides), or the block packed
+ * tile by tile (pack_a: i = the tile's offset in the buffer, p = 0). */
+typedef struct asrc {
+    LLVMValueRef a, p;
+    int64_t am, ak;
+    int mr; /* packed: the rows of a tile */
+} asrc;
+
 /* `lanes` floats of the bias from column j (zeros without one): where the
  * sums start. */
 static LLVMValueRef bias_at(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef j, int lanes)
@@ -172,8 +192,8 @@ enum { NN_UNROLL = 2 };
  * `last` lanes wide, summing p over [p0, p0 + kc). The accumulators start
  * from C itself (`from_c`, a later block of the reduction) or from the
  * bias (zero without one). */
-static void nn_tile(cg *g, const vec *v, const cg_gemm *m, const bsrc *bs, LLVMValueRef i0, LLVMValueRef j0,
-                    LLVMValueRef p0, int64_t kc, int from_c, int mr, int nv, int last)
+static void nn_tile(cg *g, const vec *v, const cg_gemm *m, const asrc *as, LLVMValueRef ai, const bsrc *bs,
+                    LLVMValueRef i0, LLVMValueRef j0, int64_t kc, int from_c, int mr, int nv, int last)
 {
     LLVMValueRef init[MAX_MR][MAX_NV], acc[MAX_MR][MAX_NV], next[MAX_MR][MAX_NV], cp[MAX_MR][MAX_NV];
     for (int r = 0; r < mr; r++) {
@@ -200,10 +220,10 @@ static void nn_tile(cg *g, const vec *v, const cg_gemm *m, const bsrc *bs, LLVMV
         LLVMValueRef brow = cg_idx(g, LLVMBuildNSWAdd(g->b, bs->p0, k, ""), bs->ld, bs->j0);
         for (int c = 0; c < nv; c++)
             bv[c] = vload(g, v, cg_at(g, bs->b, add_i(g, brow, c * v->w)), c == nv - 1 ? last : v->w);
-        LLVMValueRef apk = cg_idx(g, LLVMBuildNSWAdd(g->b, p0, k, ""), m->a_k, NULL);
+        LLVMValueRef apk = cg_idx(g, LLVMBuildNSWAdd(g->b, as->p, k, ""), as->ak, NULL);
         for (int r = 0; r < mr; r++) {
-            LLVMValueRef ai = cg_idx(g, add_i(g, i0, r), m->a_m, apk);
-            LLVMValueRef a = splat(g, v, cg_load(g, cg_at(g, m->a, ai)));
+            LLVMValueRef at = cg_idx(g, add_i(g, ai, r), as->am, apk);
+            LLVMValueRef a = splat(g, v, cg_load(g, cg_at(g, as->a, at)));
             for (int c = 0; c < nv; c++)
                 next[r][c] = cg_fmuladd(g, a, bv[c], next[r][c]);
         }
@@ -218,23 +238,52 @@ static void nn_tile(cg *g, const vec *v, const cg_gemm *m, const bsrc *bs, LLVMV
 }
 
 /* Rows [base, base + count) in tiles of mr, then one edge tile. */
-static void nn_rows(cg *g, const vec *v, const cg_gemm *m, const bsrc *bs, LLVMValueRef base, int64_t count,
-                    LLVMValueRef j0, LLVMValueRef p0, int64_t kc, int from_c, int nv, int last)
+/* The rows of a tile with nv vectors: the accumulators, nv of B and one
+ * broadcast of A in the target's registers; with 16 registers at most 6
+ * (8 x 1 tiles still spilled: the reduction's unrolled steps keep two sets
+ * of sums in flight). */
+static int tile_rows(const vec *v, int nv)
 {
-    /* the accumulators, nv of B, one broadcast of A; with 16 registers at
-     * most 6 rows (8 x 1 tiles still spilled: the reduction's unrolled
-     * steps keep two sets of sums in flight) */
     int regs = vector_registers(v), mr = (regs - 1 - nv) / nv, most = regs == 16 ? 6 : MAX_MR;
-    if (mr > most)
-        mr = most;
+    return mr < most ? mr : most;
+}
+
+/* Rows [tile * per, tile * per + per) of the next panel's sliver of B
+ * (columns from j0; the last tiles' may lie past it, harmlessly), fetched
+ * while this panel's row tiles compute: packing it is then no longer a
+ * walk of kc cache misses a B row apart (~10% of a 2048-wide product on
+ * znver3; prefetching from the packing loop itself, a panel ahead, did
+ * not help). */
+static void prefetch_sliver(cg *g, const cg_gemm *m, LLVMValueRef tile, int64_t per, LLVMValueRef j0, LLVMValueRef p0)
+{
+    LLVMValueRef row = cg_idx(g, LLVMBuildNSWAdd(g->b, p0, cg_idx(g, tile, per, NULL), ""), m->ldb, j0);
+    for (int64_t q = 0; q < per; q++)
+        prefetch(g, m->b, add_i(g, row, q * m->ldb));
+}
+
+static void nn_rows(cg *g, const vec *v, const cg_gemm *m, const asrc *as, const bsrc *bs, LLVMValueRef base,
+                    int64_t count, LLVMValueRef j0, LLVMValueRef p0, int64_t kc, int from_c, int nv, int last,
+                    LLVMValueRef next_j0)
+{
+    int mr = tile_rows(v, nv);
+    if (as && as->mr != mr)
+        as = NULL; /* packed for tiles of another height */
+    asrc direct = {.a = m->a, .p = p0, .am = m->a_m, .ak = m->a_k};
+    const asrc *src = as ? as : &direct;
     int64_t full = count / mr * mr;
     if (full > 0) {
         cg_loop i = cg_for(g, 0, full, mr, "gi");
-        nn_tile(g, v, m, bs, LLVMBuildNSWAdd(g->b, base, i.iv, ""), j0, p0, kc, from_c, mr, nv, last);
+        LLVMValueRef i0 = LLVMBuildNSWAdd(g->b, base, i.iv, "");
+        if (next_j0)
+            prefetch_sliver(g, m, LLVMBuildExactSDiv(g->b, i.iv, cg_i64(g, mr), ""), (kc + full / mr - 1) / (full / mr),
+                            next_j0, p0);
+        nn_tile(g, v, m, src, as ? cg_idx(g, i.iv, kc, NULL) : i0, bs, i0, j0, kc, from_c, mr, nv, last);
         cg_end(g, &i);
     }
-    if (full < count)
-        nn_tile(g, v, m, bs, add_i(g, base, full), j0, p0, kc, from_c, (int)(count - full), nv, last);
+    if (full < count) {
+        LLVMValueRef i0 = add_i(g, base, full);
+        nn_tile(g, v, m, src, as ? cg_i64(g, full * kc) : i0, bs, i0, j0, kc, from_c, (int)(count - full), nv, last);
+    }
 }
 
 /* The vectors of one panel of B: a 64-column panel with AVX-512, 16
@@ -347,18 +396,127 @@ static bsrc panel_b(cg *g, const vec *v, const cg_gemm *m, int64_t count, LLVMVa
     return (bsrc){.b = m->b, .j0 = j0, .p0 = p0, .ld = m->ldb};
 }
 
+/* ---- packing A ---------------------------------------------------------------- */
+
+/* A block of A is packed (AVX2) when many panels read it, and its rows —
+ * or for x^T its reduction steps — lie at least PACK_A_STRIDE floats
+ * apart: at most PACK_A_ROWS rows (one buffer on the stack, 264 x 384
+ * floats). On znver3 this made fashion_wide's step 13% faster on two
+ * threads; digits' 64- and 128-wide products, which stay in L1 anyway,
+ * only paid for the copy. AVX-512's 64-column panels ran at 84-89% of
+ * that machine's ceiling without it, and are left as they were. */
+enum { PACK_A_ROWS = 264, PACK_A_PANELS = 8, PACK_A_STRIDE = 256 };
+
+static int pack_a_pays(const vec *v, const cg_gemm *m, int64_t count, int64_t ncols, int64_t kc)
+{
+    int64_t panel = (int64_t)panel_vectors(v) * v->w, stride = m->a_k == 1 ? m->a_m : m->a_k;
+    int mr = tile_rows(v, panel_vectors(v));
+    return vector_registers(v) == 16 && (m->a_k == 1 || m->a_m == 1) && stride >= PACK_A_STRIDE &&
+           count >= 4 * mr && (count + mr - 1) / mr * mr <= PACK_A_ROWS && ncols >= PACK_A_PANELS * panel && kc >= 32;
+}
+
+static LLVMValueRef apack_buffer(cg *g, const vec *v)
+{
+    if (g->apack_fn != g->fn) {
+        int64_t floats = PACK_A_ROWS * (block_rows(v) + block_rows(v) / 2) + v->w;
+        g->apack = cg_entry_alloca(g, LLVMArrayType(g->f32, (unsigned)floats), 64, "apack");
+        g->apack_fn = g->fn;
+    }
+    return g->apack;
+}
+
+/* The tile of mr rows at A row i, p over [p0, p0 + kc), to buf + at: p
+ * after p, mr floats each (the tile's rows for one step of the reduction
+ * side by side, where its broadcasts read them). Rows from `end` on are
+ * not A's (the last tile of the block): they are read as the last row
+ * again, or masked off, and no tile uses them. Each store writes a whole
+ * vector, its lanes past mr overwritten by the next. */
+static void pack_a_tile(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef buf, LLVMValueRef at, LLVMValueRef i,
+                        LLVMValueRef end, LLVMValueRef p0, int64_t kc, int mr)
+{
+    LLVMValueRef left = LLVMBuildSub(g->b, end, i, ""); /* rows of A in this tile, 1 .. */
+    if (m->a_m == 1) { /* A(i, p) = a[p*a_k + i]: a tile's rows are adjacent, loaded under a mask */
+        LLVMTypeRef mt = LLVMVectorType(g->i32, (unsigned)v->w);
+        LLVMValueRef lane[16];
+        for (int k = 0; k < v->w; k++)
+            lane[k] = cg_i32(g, (uint32_t)k);
+        LLVMValueRef more = LLVMBuildICmp(g->b, LLVMIntSGT, left, cg_i64(g, mr), "");
+        LLVMValueRef n = LLVMBuildTrunc(g->b, LLVMBuildSelect(g->b, more, cg_i64(g, mr), left, ""), g->i32, "");
+        LLVMValueRef one = LLVMBuildInsertElement(g->b, LLVMGetUndef(mt), n, cg_i32(g, 0), "");
+        LLVMValueRef mask = LLVMBuildICmp(g->b, LLVMIntULT, LLVMConstVector(lane, (unsigned)v->w),
+                                          LLVMBuildShuffleVector(g->b, one, LLVMGetUndef(mt), LLVMConstNull(mt), ""), "");
+        cg_loop p = cg_for(g, 0, kc, 1, "packa");
+        LLVMValueRef from = vptr(g, v, cg_at(g, m->a, cg_idx(g, LLVMBuildNSWAdd(g->b, p0, p.iv, ""), m->a_k, i)));
+        LLVMTypeRef over[2] = {v->t, LLVMTypeOf(from)};
+        LLVMValueRef args[4] = {from, cg_i32(g, 4), mask, LLVMConstNull(v->t)};
+        vstore(g, v, vcall(g, "llvm.masked.load", over, 2, args, 4), cg_at(g, buf, cg_idx(g, p.iv, mr, at)), v->w);
+        cg_end(g, &p);
+        return;
+    }
+    /* A(i, p) = a[i*a_m + p]: w steps of each row, transposed in registers */
+    LLVMValueRef row[16];
+    for (int r = 0; r < mr; r++) {
+        LLVMValueRef in = LLVMBuildICmp(g->b, LLVMIntSLT, cg_i64(g, r), left, "");
+        row[r] = cg_idx(g, LLVMBuildSelect(g->b, in, add_i(g, i, r), LLVMBuildSub(g->b, end, cg_i64(g, 1), ""), ""),
+                        m->a_m, p0);
+    }
+    int64_t full = kc / v->w * v->w;
+    for (int part = 0; part < 2; part++) {
+        if (part == 1 && full == kc)
+            break;
+        cg_loop pb = {0};
+        LLVMValueRef pk = cg_i64(g, full);
+        if (part == 0) {
+            if (full == 0)
+                continue;
+            pb = cg_for(g, 0, full, v->w, "packat");
+            pk = pb.iv;
+        }
+        int lanes = part == 0 ? v->w : (int)(kc - full);
+        LLVMValueRef rv[16];
+        for (int r = 0; r < v->w; r++)
+            rv[r] = r < mr ? vload(g, v, cg_at(g, m->a, LLVMBuildNSWAdd(g->b, row[r], pk, "")), lanes) : LLVMConstNull(v->t);
+        transpose(g, v, rv);
+        for (int q = 0; q < lanes; q++)
+            vstore(g, v, rv[q], cg_at(g, buf, cg_idx(g, add_i(g, pk, q), mr, at)), v->w);
+        if (part == 0)
+            cg_end(g, &pb);
+    }
+}
+
+/* Rows [base, base + count) of A, p over [p0, p0 + kc), packed tile by
+ * tile (tiles of mr rows, the last one maybe shorter) into a buffer that
+ * stays in L2 while every panel's tiles read it: their broadcasts then
+ * walk consecutive floats, where the operand's rows (or, for x^T, its
+ * steps) lie a power-of-two stride apart in the same few cache sets. */
+static asrc pack_a(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef base, int64_t count, LLVMValueRef p0, int64_t kc,
+                   int mr)
+{
+    LLVMValueRef buf = apack_buffer(g, v), end = add_i(g, base, count);
+    cg_loop t = cg_for(g, 0, (count + mr - 1) / mr * mr, mr, "packt");
+    pack_a_tile(g, v, m, buf, cg_idx(g, t.iv, kc, NULL), LLVMBuildNSWAdd(g->b, base, t.iv, ""), end, p0, kc, mr);
+    cg_end(g, &t);
+    return (asrc){.a = buf, .p = cg_i64(g, 0), .am = 1, .ak = mr, .mr = mr};
+}
+
 /* Columns [jbase, jbase + ncols) of rows [base, base + count), panel by
  * panel, summing p over [p0, p0 + kc). */
 static void nn_block(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef base, int64_t count, LLVMValueRef jbase,
                      int64_t ncols, LLVMValueRef p0, int64_t kc, int from_c)
 {
     int nvmax = panel_vectors(v);
+    asrc packed, *as = NULL;
+    if (pack_a_pays(v, m, count, ncols, kc)) {
+        packed = pack_a(g, v, m, base, count, p0, kc, tile_rows(v, nvmax));
+        as = &packed;
+    }
     int64_t panel = (int64_t)nvmax * v->w, full = ncols / panel * panel;
     if (full > 0) {
         cg_loop j = cg_for(g, 0, full, panel, "gj");
         LLVMValueRef j0 = LLVMBuildNSWAdd(g->b, jbase, j.iv, "");
         bsrc bs = panel_b(g, v, m, count, j0, p0, kc, nvmax, v->w);
-        nn_rows(g, v, m, &bs, base, count, j0, p0, kc, from_c, nvmax, v->w);
+        LLVMValueRef next = bs.b != m->b && !m->b_trans ? add_i(g, j0, panel) : NULL; /* packed from B's rows */
+        nn_rows(g, v, m, as, &bs, base, count, j0, p0, kc, from_c, nvmax, v->w, next);
         cg_end(g, &j);
     }
     if (full < ncols) {
@@ -366,7 +524,7 @@ static void nn_block(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef base, i
         int nv = (int)((rest + v->w - 1) / v->w), last = (int)(rest - (int64_t)(nv - 1) * v->w);
         LLVMValueRef j0 = add_i(g, jbase, full);
         bsrc bs = panel_b(g, v, m, count, j0, p0, kc, nv, last);
-        nn_rows(g, v, m, &bs, base, count, j0, p0, kc, from_c, nv, last);
+        nn_rows(g, v, m, as, &bs, base, count, j0, p0, kc, from_c, nv, last, NULL);
     }
 }
 

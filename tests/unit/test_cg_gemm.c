@@ -5,7 +5,9 @@
  * of 3x4 or 4x4).
  *
  * Shape 6 is large enough for the blocked reductions (block_rows in
- * cg_gemm.c), with a shorter last block, for packed slivers of B, for
+ * cg_gemm.c), with a shorter last block, for packed slivers of B and, with
+ * 8-float vectors, packed blocks of A (x and dz, 65 rows: a last tile of
+ * 5), for
  * products split by columns, and for dx as an nn product reading W
  * transposed (cg_dense.c); shape 7's x W sums over enough blocks (5 of
  * 220 with AVX2, 9 with AVX-512) that C starts at the bias and every
@@ -162,6 +164,10 @@ static const shape shapes[] = {
      * whole w x w transposes and a rest. */
     {65, 401, 600, 777, 1},
     {33, 1100, 20, 3, 0},
+    /* dW = x^T dz by rows (260 > 130 columns), x^T's steps 260 floats
+     * apart: with 8-float vectors A is packed from x^T (its tiles' rows
+     * adjacent, a last tile of 2), and for x W from x (a last tile of 4) */
+    {40, 260, 130, 3, 0},
 };
 
 /* In the innermost loops of the products (the functions lrc_part_*,
@@ -246,13 +252,14 @@ SHAPE_TEST(4)
 SHAPE_TEST(5)
 SHAPE_TEST(6)
 SHAPE_TEST(7)
+SHAPE_TEST(8)
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_shape_0), cmocka_unit_test(test_shape_1), cmocka_unit_test(test_shape_2),
         cmocka_unit_test(test_shape_3), cmocka_unit_test(test_shape_4), cmocka_unit_test(test_shape_5),
-        cmocka_unit_test(test_shape_6), cmocka_unit_test(test_shape_7),
+        cmocka_unit_test(test_shape_6), cmocka_unit_test(test_shape_7), cmocka_unit_test(test_shape_8),
         cmocka_unit_test(test_avx2_tiles_fit_registers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
