@@ -9,16 +9,21 @@
  *   cg_gemm_nn_cols      (the same product, a range of rows or of columns)
  *                A(i, p) = a[i*a_m + p*a_k] (any strides: X or X^T)
  *                B(p, j) = b[p*ldb + j], or b[j*ldb + p] (b_trans: W^T)
- *                tile: mr rows x nv vectors along j; one load of each B
- *                vector feeds mr rows, one broadcast of A feeds nv vectors.
- *                The reduction runs in blocks; each block's sliver of a
- *                64-column panel of B is packed into a contiguous buffer
- *                on the stack when many row tiles will read it (and
- *                always for a B read transposed, through w x w register
- *                transposes), so it stays in L1 while they do.
+ *                tile: mr rows x nv vectors along j, as many as the
+ *                target's vector registers hold (6 x 4 or 8 x 2-3 of 16
+ *                floats with AVX-512's 32, 6 x 2 of 8 with AVX2's 16);
+ *                one load of each B vector feeds mr rows, one broadcast
+ *                of A feeds nv vectors. The reduction runs in blocks;
+ *                each block's sliver of a panel of B (64 columns, AVX2
+ *                16) is packed into a contiguous buffer on the stack when
+ *                many row tiles will read it (and always for a B read
+ *                transposed, through w x w register transposes), so it
+ *                stays in L1 while they do. With AVX2 a large block of A
+ *                is packed too, tile by tile, for all the panels to read.
  *   cg_gemm_nt_rows   C(i, j) = sum_p a[i*a_m + p] b[j*ldb + p]   (dZ W^T)
- *                tile: mr x nr dot products, vectors along p, each
- *                accumulator summed by a fixed shuffle tree at the end.
+ *                tile: mr x nr dot products (4 x 4, AVX2 3 x 4),
+ *                vectors along p, each accumulator summed by a fixed
+ *                shuffle tree at the end.
  *                Every row tile reads all of B, so it is for a B that
  *                stays in L2 (a larger W^T goes to the nn kernel, b_trans).
  *
