@@ -115,9 +115,18 @@ static void columns(cg *g, const walk *w, int64_t lo, int64_t hi, void (*block)(
     cg_end(g, &ox);
 }
 
-/* fwd: col = im2col(x); else dx += col2im(dcol) (dx zeroed first). */
-static void im2col_walk(cg *g, const plan_layer *l, int fwd)
+typedef struct walk_arg {
+    const plan_layer *l;
+    int fwd;
+} walk_arg;
+
+/* fwd: col = im2col(x); else dx += col2im(dcol) (dx zeroed first); for the
+ * images [base, base + count). */
+static void walk_images(cg *g, const void *arg, LLVMValueRef base, int64_t count)
 {
+    const walk_arg *a = arg;
+    const plan_layer *l = a->l;
+    int fwd = a->fwd;
     const plan_shape is = l->ish, os = l->osh;
     int64_t k = l->k, s = l->stride, p = l->pad, kcols = k * k * is.c;
     /* ox in [ox_lo, ox_hi): the window ox*s-p .. ox*s-p+k-1 lies in [0, iw) */
@@ -126,9 +135,10 @@ static void im2col_walk(cg *g, const plan_layer *l, int fwd)
     ox_hi = ox_hi > os.w ? os.w : ox_hi < ox_lo ? ox_lo : ox_hi;
     walk w = {.l = l, .fwd = fwd, .col = cg_mem(g, fwd ? l->col : l->dcol, NULL),
               .x = fwd ? cg_layer_x(g, l) : cg_mem(g, l->dx, NULL)};
-    cg_loop b = cg_for(g, 0, g->p->batch, 1, "cb");
+    cg_loop b = cg_for(g, 0, count, 1, "cb");
+    LLVMValueRef image = LLVMBuildNSWAdd(g->b, base, b.iv, "");
     cg_loop oy = cg_for(g, 0, os.h, 1, "coy");
-    LLVMValueRef r0 = cg_idx(g, cg_idx(g, b.iv, os.h, oy.iv), os.w, NULL);
+    LLVMValueRef r0 = cg_idx(g, cg_idx(g, image, os.h, oy.iv), os.w, NULL);
     cg_loop ky = cg_for(g, 0, k, 1, "cky");
     LLVMValueRef iy = LLVMBuildNSWAdd(g->b, cg_idx(g, oy.iv, s, cg_i64(g, -p)), ky.iv, "");
     w.crow = cg_idx(g, ky.iv, k * is.c, cg_idx(g, r0, kcols, NULL));
@@ -149,7 +159,7 @@ static void im2col_walk(cg *g, const plan_layer *l, int fwd)
         LLVMBuildBr(g->b, after);
         LLVMPositionBuilderAtEnd(g->b, row);
     }
-    w.xrow = cg_idx(g, cg_idx(g, b.iv, is.h, iy), is.w * is.c, NULL);
+    w.xrow = cg_idx(g, cg_idx(g, image, is.h, iy), is.w * is.c, NULL);
     columns(g, &w, 0, ox_lo, block_edge);
     columns(g, &w, ox_lo, ox_hi, block_inside);
     columns(g, &w, ox_hi, os.w, block_edge);
@@ -160,6 +170,19 @@ static void im2col_walk(cg *g, const plan_layer *l, int fwd)
     cg_end(g, &ky);
     cg_end(g, &oy);
     cg_end(g, &b);
+}
+
+/* The walk over the batch, on the pool's threads when large: each image's
+ * col rows (and, backward, its dx pixels) are its own, and every dx pixel
+ * still receives its terms in the same order. A float copied counts as 8
+ * FLOPs against cg_parallel's threshold (LeNet's serial im2col and col2im
+ * were a sixth of its two-thread step). */
+static void im2col_walk(cg *g, const plan_layer *l, int fwd)
+{
+    walk_arg a = {.l = l, .fwd = fwd};
+    double floats = (double)g->p->batch * (double)(l->osh.h * l->osh.w) * (double)(l->k * l->k * l->ish.c);
+    cg_parallel(g, &(cg_split){.name = fwd ? "im2col" : "col2im", .n = g->p->batch, .align = 1, .flops = 8 * floats,
+                               .body = walk_images, .arg = &a});
 }
 
 /* outputs z [batch*oh*ow][oc], dcol; inputs col, dz; weights W [k*k*ic][oc], b [oc] */
