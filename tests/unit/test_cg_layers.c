@@ -255,6 +255,20 @@ static void test_conv_pool_edges(void **s)
               PLAN_LOSS_CROSS_ENTROPY, MOMENTUM, 0.05f);
 }
 
+/* im2col and col2im cut by images into part functions (cg_conv.c), and
+ * every product cut in chunks (LRC_PARALLEL_FLOPS=0): padding, strides
+ * and a conv after a conv, against finite differences and the reference,
+ * the chunks run one after the other on this thread. */
+static void test_conv_split(void **s)
+{
+    (void)s;
+    setenv("LRC_PARALLEL_FLOPS", "0", 1);
+    check_net((plan_shape){7, 7, 2}, NET(L_conv(3, 3, 1, 1, PLAN_ACT_TANH), L_conv(2, 3, 2, 1, PLAN_ACT_NONE),
+                                         L_dense(3, PLAN_ACT_NONE)),
+              PLAN_LOSS_CROSS_ENTROPY, MOMENTUM, 0.1f);
+    unsetenv("LRC_PARALLEL_FLOPS");
+}
+
 static void test_maxpool(void **s)
 {
     (void)s;
@@ -575,7 +589,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_conv_same_padding), cmocka_unit_test(test_conv_stride_padding),
         cmocka_unit_test(test_conv_pool_edges),
-        cmocka_unit_test(test_maxpool),           cmocka_unit_test(test_avgpool),
+        cmocka_unit_test(test_conv_split), cmocka_unit_test(test_maxpool),           cmocka_unit_test(test_avgpool),
         cmocka_unit_test(test_maxpool_ties),      cmocka_unit_test(test_batchnorm_dense),
         cmocka_unit_test(test_batchnorm_conv),    cmocka_unit_test(test_batchnorm_eval_mode),
         cmocka_unit_test(test_dropout),           cmocka_unit_test(test_dropout_mask),
