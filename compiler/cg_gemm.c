@@ -197,12 +197,25 @@ enum { NN_UNROLL = 2 };
  * `last` lanes wide, summing p over [p0, p0 + kc). The accumulators start
  * from C itself (`from_c`, a later block of the reduction) or from the
  * bias (zero without one). */
-static void nn_tile(cg *g, const vec *v, const cg_gemm *m, const asrc *as, LLVMValueRef ai, const bsrc *bs,
-                    LLVMValueRef i0, LLVMValueRef j0, int64_t kc, int from_c, int mr, int nv, int last)
+/* Row i0 + r of a tile, or with `end` (rows from end on are not C's: the
+ * last tile of a range) the last row where it would lie past it. */
+static LLVMValueRef tile_row(cg *g, LLVMValueRef i0, int r, LLVMValueRef end)
 {
-    LLVMValueRef init[MAX_MR][MAX_NV], acc[MAX_MR][MAX_NV], next[MAX_MR][MAX_NV], cp[MAX_MR][MAX_NV];
+    LLVMValueRef i = add_i(g, i0, r);
+    if (!end || r == 0)
+        return i;
+    return LLVMBuildSelect(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, i, end, ""), i, add_i(g, end, -1), "");
+}
+
+static void nn_tile(cg *g, const vec *v, const cg_gemm *m, const asrc *as, LLVMValueRef ai, const bsrc *bs,
+                    LLVMValueRef i0, LLVMValueRef end, LLVMValueRef j0, int64_t kc, int from_c, int mr, int nv,
+                    int last)
+{
+    LLVMValueRef init[MAX_MR][MAX_NV], acc[MAX_MR][MAX_NV], next[MAX_MR][MAX_NV], cp[MAX_MR][MAX_NV], arow[MAX_MR];
     for (int r = 0; r < mr; r++) {
-        LLVMValueRef crow = cg_idx(g, add_i(g, i0, r), m->ldc, j0);
+        LLVMValueRef row = tile_row(g, i0, r, end);
+        arow[r] = as->a == m->a ? row : add_i(g, ai, r); /* the operand's row, or the packed tile's */
+        LLVMValueRef crow = cg_idx(g, row, m->ldc, j0);
         for (int c = 0; c < nv; c++) {
             int lanes = c == nv - 1 ? last : v->w;
             cp[r][c] = cg_at(g, m->c, add_i(g, crow, c * v->w));
@@ -227,7 +240,7 @@ static void nn_tile(cg *g, const vec *v, const cg_gemm *m, const asrc *as, LLVMV
             bv[c] = vload(g, v, cg_at(g, bs->b, add_i(g, brow, c * v->w)), c == nv - 1 ? last : v->w);
         LLVMValueRef apk = cg_idx(g, LLVMBuildNSWAdd(g->b, as->p, k, ""), as->ak, NULL);
         for (int r = 0; r < mr; r++) {
-            LLVMValueRef at = cg_idx(g, add_i(g, ai, r), as->am, apk);
+            LLVMValueRef at = cg_idx(g, arow[r], as->am, apk);
             LLVMValueRef a = splat(g, v, cg_load(g, cg_at(g, as->a, at)));
             for (int c = 0; c < nv; c++)
                 next[r][c] = cg_fmuladd(g, a, bv[c], next[r][c]);
@@ -235,11 +248,23 @@ static void nn_tile(cg *g, const vec *v, const cg_gemm *m, const asrc *as, LLVMV
     }
     LLVMBasicBlockRef latch = LLVMGetInsertBlock(g->b);
     cg_end(g, &l);
-    for (int r = 0; r < mr; r++)
+    for (int r = 0; r < mr; r++) {
+        LLVMBasicBlockRef done = NULL;
+        if (end && r > 0) { /* a row past the end: computed, not stored */
+            LLVMBasicBlockRef store = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "gst");
+            done = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "gstdone");
+            LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, add_i(g, i0, r), end, ""), store, done);
+            LLVMPositionBuilderAtEnd(g->b, store);
+        }
         for (int c = 0; c < nv; c++) {
             LLVMAddIncoming(acc[r][c], &next[r][c], &latch, 1);
             vstore(g, v, next[r][c], cp[r][c], c == nv - 1 ? last : v->w);
         }
+        if (done) {
+            LLVMBuildBr(g->b, done);
+            LLVMPositionBuilderAtEnd(g->b, done);
+        }
+    }
 }
 
 /* Rows [base, base + count) in tiles of mr, then one edge tile. */
@@ -275,19 +300,21 @@ static void nn_rows(cg *g, const vec *v, const cg_gemm *m, const asrc *as, const
         as = NULL; /* packed for tiles of another height */
     asrc direct = {.a = m->a, .p = p0, .am = m->a_m, .ak = m->a_k};
     const asrc *src = as ? as : &direct;
-    int64_t full = count / mr * mr;
-    if (full > 0) {
+    /* Whole tiles; the rest of the rows, when there are whole tiles too,
+     * as one more whole tile that stores only C's rows (one tile's code
+     * instead of two: a module a fifth smaller for the compiler) */
+    int64_t tiles = count >= mr ? (count + mr - 1) / mr : 0, full = tiles * mr;
+    LLVMValueRef end = full > count ? add_i(g, base, count) : NULL;
+    if (tiles > 0) {
         cg_loop i = cg_for(g, 0, full, mr, "gi");
         LLVMValueRef i0 = LLVMBuildNSWAdd(g->b, base, i.iv, "");
         if (next_j0)
-            prefetch_sliver(g, m, LLVMBuildExactSDiv(g->b, i.iv, cg_i64(g, mr), ""), (kc + full / mr - 1) / (full / mr),
-                            next_j0, p0);
-        nn_tile(g, v, m, src, as ? cg_idx(g, i.iv, kc, NULL) : i0, bs, i0, j0, kc, from_c, mr, nv, last);
+            prefetch_sliver(g, m, LLVMBuildExactSDiv(g->b, i.iv, cg_i64(g, mr), ""), (kc + tiles - 1) / tiles, next_j0,
+                            p0);
+        nn_tile(g, v, m, src, as ? cg_idx(g, i.iv, kc, NULL) : i0, bs, i0, end, j0, kc, from_c, mr, nv, last);
         cg_end(g, &i);
-    }
-    if (full < count) {
-        LLVMValueRef i0 = add_i(g, base, full);
-        nn_tile(g, v, m, src, as ? cg_i64(g, full * kc) : i0, bs, i0, j0, kc, from_c, (int)(count - full), nv, last);
+    } else {
+        nn_tile(g, v, m, src, as ? cg_i64(g, 0) : base, bs, base, NULL, j0, kc, from_c, (int)count, nv, last);
     }
 }
 
