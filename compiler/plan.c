@@ -44,7 +44,7 @@ int plan_dx_transposed(const plan *p, const plan_layer *l)
     int64_t rows = l->kind == PLAN_CONV2D ? p->batch * l->osh.h * l->osh.w : p->batch;
     int64_t out = l->kind == PLAN_DENSE ? l->out : l->osh.c;
     return (l->kind == PLAN_DENSE || l->kind == PLAN_CONV2D) && l->dx >= 0 && rows >= PLAN_WT_MIN_ROWS &&
-           (layer_weights(l) >= PLAN_WT_MIN_FLOATS || out < PLAN_DOT_MIN);
+           (layer_weights(l) >= PLAN_WT_MIN_FLOATS || (out < PLAN_DOT_MIN && rows >= PLAN_DOT_MIN_ROWS));
 }
 
 int64_t plan_layer_macs(const plan_layer *l)

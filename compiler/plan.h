@@ -117,18 +117,21 @@ void plan_layout(plan *p);
 int64_t plan_layer_params(const plan_layer *l);
 #define PLAN_OPT_SCALARS 4
 /* Whether the layer's input gradient dx = dz W^T runs as an "nn" product
- * that reads W transposed (compiler/cg_gemm.c packs each sliver of W^T as
+ * that reads W transposed (compiler/cg_pack.c packs each sliver of W^T as
  * it goes) rather than as dot products along W's rows: a DENSE or CONV2D
  * layer with a dx and PLAN_WT_MIN_ROWS rows of dz and more (enough row
  * tiles to reuse each packed sliver), and either a W of PLAN_WT_MIN_FLOATS
  * and more (it would not stay in a core's L2 cache while the dot products
- * run over it once per few rows) or fewer than PLAN_DOT_MIN outputs (dot
- * products that short spend as much on summing their lanes as on the
- * multiply-adds: LeNet's conv2 dx, 16 long, took 14% of its step; 10%
- * faster step as nn, digits 5%, on znver3). */
+ * run over it once per few rows) or fewer than PLAN_DOT_MIN outputs and
+ * PLAN_DOT_MIN_ROWS rows or more (dot products that short spend as much on
+ * summing their lanes as on the multiply-adds: LeNet's conv2 dx, 16 long
+ * over 12,800 rows, took 14% of its step, 10% faster as nn on znver3; a
+ * dense layer's few batch rows gain little for the transposes' code:
+ * digits' step the same, its compile 14% shorter without). */
 #define PLAN_WT_MIN_FLOATS (256 * 1024)
 #define PLAN_WT_MIN_ROWS 64
 #define PLAN_DOT_MIN 64
+#define PLAN_DOT_MIN_ROWS 1024
 int plan_dx_transposed(const plan *p, const plan_layer *l);
 /* Multiply-adds of one sample's forward pass through the layer. */
 int64_t plan_layer_macs(const plan_layer *l);

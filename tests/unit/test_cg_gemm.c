@@ -154,9 +154,10 @@ static void check_shape(const shape *s)
 
 static const shape shapes[] = {
     {1, 3, 17, 2, 0}, {3, 17, 33, 3, 0}, {17, 33, 1, 2, 0}, {33, 130, 17, 10, 0},
-    /* 130 rows of dz, dot products of 17 and 33 (shorter than PLAN_DOT_MIN):
-     * dx as an nn product reading W transposed */
-    {130, 33, 130, 17, 1}, {130, 1, 3, 33, 1},
+    /* dot products of 17 over 130 rows of dz; of 33 over 1030 rows (shorter
+     * than PLAN_DOT_MIN, PLAN_DOT_MIN_ROWS rows and more): dx as an nn
+     * product reading W transposed */
+    {130, 33, 130, 17, 0}, {1030, 1, 3, 33, 1},
     /* blocked reductions: x W over in = 401 (AVX-512: blocks of 101, 101,
      * 101, 98; AVX2: 201, 200), with B's slivers packed (ldb 600); split,
      * every product is cut by columns (n > m), in chunks of 128 and a last
