@@ -24,7 +24,7 @@ typedef struct cg {
     LLVMValueRef pool;     /* its lrc_rt_pool* argument; NULL in lrc_init */
     int train;             /* 1 in lrc_step: dropout on, batch statistics */
     int vec_floats;        /* floats per vector register (cg_vector_floats) */
-    LLVMValueRef pack;     /* cg_gemm.c's packing buffer for B in pack_fn's frame */
+    LLVMValueRef pack;     /* cg_pack.c's packing buffer for B in pack_fn's frame */
     LLVMValueRef pack_fn;
     LLVMValueRef apack;    /* and for A, in apack_fn's */
     LLVMValueRef apack_fn;
