@@ -33,12 +33,11 @@ LLVMTargetMachineRef cg_target_machine(int portable, char **msg);
 /* The LLVM library's version, e.g. "19.1.7" (the build's on LLVM < 16). */
 void cg_llvm_version(char *buf, size_t len);
 
-/* The optimisation pipeline a plan's module gets (cg_target.c): LEAN for
- * networks of dense layers, whose products are explicit vector IR already;
- * FULL (LLVM's O3) when convolutions or pooling bring scalar loops that O3
- * makes faster, which over a range test's hundreds of steps outweighs its
- * longer compile. */
-typedef enum { CG_OPT_LEAN, CG_OPT_FULL } cg_opt_level;
+/* The optimisation pipeline a plan's module gets (cg_target.c), a short
+ * one (the kernels are explicit vector IR already): DENSE for networks of
+ * dense layers, with full unrolling of small constant loops; CONV, when
+ * convolutions or pooling make the module large, without it. */
+typedef enum { CG_OPT_DENSE, CG_OPT_CONV } cg_opt_level;
 cg_opt_level cg_opt_level_for(const plan *p);
 /* Runs that pipeline with the target machine (the JIT and `lrc build`). */
 int cg_optimize(LLVMModuleRef m, LLVMTargetMachineRef tm, cg_opt_level level, char **msg);

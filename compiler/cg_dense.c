@@ -21,6 +21,10 @@
 
 static LLVMValueRef mm_x(cg *g, const cg_mm *m) { return m->x < 0 ? g->x : cg_mem(g, m->x, NULL); }
 
+/* The bias gradient's sums in registers: DB_VECTORS vectors a pass, and at
+ * most that many pieces more for the rest (halving widths). */
+enum { DB_VECTORS = 4, DB_PIECES = DB_VECTORS + 5 };
+
 /* The three products' operands, built in the function being emitted (a
  * part function cannot use the caller's values). */
 static cg_gemm z_gemm(cg *g, const cg_mm *m) /* z = x W + bias */
@@ -78,17 +82,50 @@ static void product(cg *g, const char *name, const cg_mm *m, cg_gemm (*gemm)(cg 
 
 void cg_mm_forward(cg *g, const cg_mm *m) { product(g, "z", m, z_gemm, 0, m->rows, m->out); }
 
-/* db[o] += dz[r][o] */
-static void emit_db(cg *g, const cg_mm *m)
+/* db[o] += dz[r][o] for o in [o0, o0 + n): in pieces (cg_piece) whose sums
+ * stay in registers across the rows, each db[o] still summing r = 0, 1, ...
+ * in order. (A loop over o inside the loop over r kept them in memory,
+ * one load and store per row: LLVM had to unroll it fully to do better.) */
+static void db_group(cg *g, const cg_mm *m, LLVMValueRef o0, int64_t n)
 {
     int64_t db = g->p->grads + m->b;
+    LLVMValueRef at[DB_PIECES], acc[DB_PIECES], next[DB_PIECES];
+    int width[DB_PIECES], np = 0;
+    for (int64_t o = 0; o < n; o += width[np++]) {
+        width[np] = cg_piece(g, n - o);
+        at[np] = LLVMBuildNSWAdd(g->b, o0, cg_i64(g, o), "");
+        acc[np] = cg_load_w(g, cg_mem(g, db, at[np]), width[np]);
+    }
+    LLVMBasicBlockRef pre = LLVMGetInsertBlock(g->b);
     cg_loop r = cg_for(g, 0, m->rows, 1, "bb");
-    cg_loop o = cg_for(g, 0, m->out, 1, "bo");
-    LLVMValueRef gp = cg_mem(g, db, o.iv);
-    LLVMValueRef dz = cg_load(g, cg_mem(g, m->dz, cg_idx(g, r.iv, m->out, o.iv)));
-    cg_store(g, LLVMBuildFAdd(g->b, cg_load(g, gp), dz, ""), gp);
-    cg_end(g, &o);
+    for (int k = 0; k < np; k++) { /* the phis first, at the top of the loop's block */
+        LLVMValueRef phi = LLVMBuildPhi(g->b, cg_type_w(g, width[k]), "db");
+        LLVMAddIncoming(phi, &acc[k], &pre, 1);
+        acc[k] = phi;
+    }
+    LLVMValueRef row = cg_idx(g, r.iv, m->out, NULL);
+    for (int k = 0; k < np; k++)
+        next[k] = LLVMBuildFAdd(g->b, acc[k], cg_load_w(g, cg_mem(g, m->dz, LLVMBuildNSWAdd(g->b, row, at[k], "")), width[k]),
+                                "");
+    LLVMBasicBlockRef latch = LLVMGetInsertBlock(g->b);
     cg_end(g, &r);
+    for (int k = 0; k < np; k++) {
+        LLVMAddIncoming(acc[k], &next[k], &latch, 1);
+        cg_store_w(g, next[k], cg_mem(g, db, at[k]));
+    }
+}
+
+/* db[o] += sum_r dz[r][o]: groups of DB_VECTORS vectors, then the rest. */
+static void emit_db(cg *g, const cg_mm *m)
+{
+    int64_t group = DB_VECTORS * g->vec_floats, full = m->out / group * group;
+    if (full > 0) {
+        cg_loop o = cg_for(g, 0, full, group, "bo");
+        db_group(g, m, o.iv, group);
+        cg_end(g, &o);
+    }
+    if (full < m->out)
+        db_group(g, m, cg_i64(g, full), m->out - full);
 }
 
 void cg_mm_backward(cg *g, const cg_mm *m)

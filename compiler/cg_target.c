@@ -49,15 +49,15 @@ LLVMTargetMachineRef cg_target_machine(int portable, char **msg)
     return tm;
 }
 
-/* The lean pipeline (CG_OPT_LEAN). The matrix kernels arrive as explicit vector IR with their
+/* The pipeline of dense networks (CG_OPT_DENSE). The matrix kernels arrive as explicit vector IR with their
  * accumulators in registers (cg_gemm.c), so most of O3 only made the module
  * bigger: "default<O3>" spent 120 ms (digits) to 630 ms (LeNet) of CPU
  * here and left machine-code generation 40% more to do. Kept: promotion of
  * the few allocas, CSE, loop-invariant code motion, GVN, the loop
  * vectoriser for the scalar loops (activations, loss, optimizer: digits'
  * Adam step runs at half speed without it), and full unrolling of loops
- * with a small constant trip count (LeNet's pooling and im2col loops,
- * when they were scalar: 40% of its step speed without). Partial and
+ * with a small constant trip count (the loss over 10 classes and the like:
+ * digits' step 6% faster). Partial and
  * runtime unrolling, SLP and the inliner gave no measurable step speed
  * (for dense networks). */
 #if LLVM_VERSION_MAJOR >= 18
@@ -70,26 +70,20 @@ LLVMTargetMachineRef cg_target_machine(int portable, char **msg)
 static const char pipeline[] = "function(sroa,early-cse<memssa>," INSTCOMBINE ",loop-mssa(licm),gvn,loop-vectorize,"
                                "loop-unroll<O3;no-partial;no-runtime>," INSTCOMBINE ",simplifycfg)";
 
-/* Networks with convolutions or pooling (CG_OPT_FULL, cg_opt_level_for).
- * Their im2col, col2im and pooling arrive as vector code too (cg_conv.c,
- * cg_pool.c); what the lean pipeline still lost against "default<O3>" on
- * LeNet (~15% of the step) came from two things O3 does:
- *  - full unrolling of small constant loops before LICM and the
- *    vectoriser: the bias gradient (db[o] += dz[r][o], o < 6, cg_dense.c)
- *    then keeps its sums in registers across the rows, instead of becoming
- *    a masked vector load, add and store per row (4x slower);
- *  - partial unrolling of the products' reduction loops (k = 25 or 150,
- *    cg_gemm.c): ~20% on those.
- * So: the lean pipeline with full unrolling first. LeNet (bench workload,
- * interleaved medians of 6): the step 7.5 ms against O3's 8.4, compile
- * 0.49 s against 0.72; SLP, runtime unrolling and a second LICM gave
- * nothing measurable. The partial unrolling, first run last here, is now
- * cg_gemm.c's own (its reduction loops two k steps per iteration): the
- * same step (7.9 against 8.0 ms, medians of 5 interleaved) for a fifth
- * less compile (0.18 s against 0.23 on two threads), since LLVM's unrolled
- * every loop it could, not only the products'. */
-static const char conv_pipeline[] = "function(sroa,early-cse<memssa>," INSTCOMBINE ",loop-unroll<O3;no-partial;no-runtime>,"
-                                    "loop-mssa(licm),gvn,loop-vectorize," INSTCOMBINE ",simplifycfg)";
+/* Networks with convolutions or pooling (CG_OPT_CONV, cg_opt_level_for):
+ * the dense pipeline without its full unrolling. Their im2col, col2im and
+ * pooling arrive as vector code (cg_conv.c, cg_pool.c), the products
+ * unroll their own reduction loops by two (cg_gemm.c), and the bias
+ * gradient keeps its sums in registers across the rows (cg_dense.c) —
+ * the two things LLVM's unrolling used to buy them (its full unrolling of
+ * db's loop over 6 outputs, 4x; its partial unrolling of the products, ~20%).
+ * Unrolling the remaining small loops made LeNet's module a third larger
+ * (10.5k against 6.6k IR instructions) for no step time: without it, its
+ * compile 0.30 -> 0.23 s on two threads and 0.58 -> 0.43 s on one, the
+ * step the same (medians of 6 interleaved, znver3). Dense networks keep it:
+ * digits' step, 90 us, is 6% slower without. */
+static const char conv_pipeline[] = "function(sroa,early-cse<memssa>," INSTCOMBINE ",loop-mssa(licm),gvn,loop-vectorize,"
+                                    INSTCOMBINE ",simplifycfg)";
 
 int cg_vector_floats(LLVMTargetMachineRef tm)
 {
@@ -111,9 +105,9 @@ cg_opt_level cg_opt_level_for(const plan *p)
     for (int i = 0; i < p->nlayers; i++) {
         plan_layer_kind k = p->layers[i].kind;
         if (k == PLAN_CONV2D || k == PLAN_MAXPOOL || k == PLAN_AVGPOOL)
-            return CG_OPT_FULL;
+            return CG_OPT_CONV;
     }
-    return CG_OPT_LEAN;
+    return CG_OPT_DENSE;
 }
 
 int cg_optimize(LLVMModuleRef m, LLVMTargetMachineRef tm, cg_opt_level level, char **msg)
@@ -125,7 +119,7 @@ int cg_optimize(LLVMModuleRef m, LLVMTargetMachineRef tm, cg_opt_level level, ch
     LLVMSetTarget(m, triple);
     LLVMDisposeMessage(triple);
     LLVMPassBuilderOptionsRef opts = LLVMCreatePassBuilderOptions();
-    LLVMErrorRef err = LLVMRunPasses(m, level == CG_OPT_FULL ? conv_pipeline : pipeline, tm, opts);
+    LLVMErrorRef err = LLVMRunPasses(m, level == CG_OPT_CONV ? conv_pipeline : pipeline, tm, opts);
     LLVMDisposePassBuilderOptions(opts);
     if (err) {
         char *text = LLVMGetErrorMessage(err);

@@ -92,8 +92,8 @@ static const help_cmd help_cmds[] = {
       {"--stdout", "Print the formatted text instead of writing the files."}}},
     {"emit-llvm", "emit-llvm FILE.lrf [-O0] [--set KIND.KEY=VALUE]...",
      "print the generated LLVM module",
-     "Prints the LLVM module generated for the experiment (lrc_init, lrc_step, lrc_eval), after the O3 "
-     "pipeline.",
+     "Prints the LLVM module generated for the experiment (lrc_init, lrc_step, lrc_eval), optimised as "
+     "the JIT optimises it.",
      {{"-O0", "Print the module before optimisation."}, SET_OPT}},
     {"dump-ast", "dump-ast FILE.lrf",
      "print the syntax tree of the file and its imports",
