@@ -96,6 +96,34 @@ static LLVMValueRef tile_row(cg *g, LLVMValueRef i0, int r, LLVMValueRef end)
     return LLVMBuildSelect(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, i, end, ""), i, add_i(g, end, -1), "");
 }
 
+/* Whether row (or column) i0 + r is C's when those from `end` on are not
+ * (NULL: it is). */
+static LLVMValueRef inside(cg *g, LLVMValueRef i0, int r, LLVMValueRef end)
+{
+    return end && r > 0 ? LLVMBuildICmp(g->b, LLVMIntSLT, add_i(g, i0, r), end, "") : NULL;
+}
+
+/* What is emitted between guard_begin and guard_end runs only where cond
+ * holds (NULL: always). */
+static LLVMBasicBlockRef guard_begin(cg *g, LLVMValueRef cond)
+{
+    if (!cond)
+        return NULL;
+    LLVMBasicBlockRef yes = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "gst");
+    LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "gstdone");
+    LLVMBuildCondBr(g->b, cond, yes, done);
+    LLVMPositionBuilderAtEnd(g->b, yes);
+    return done;
+}
+
+static void guard_end(cg *g, LLVMBasicBlockRef done)
+{
+    if (done) {
+        LLVMBuildBr(g->b, done);
+        LLVMPositionBuilderAtEnd(g->b, done);
+    }
+}
+
 /* One tile: rows i0..i0+mr, vectors j0 + c*w for c < nv, the last one
  * `last` lanes wide, summing kc steps of A (from `as`, its row ai) times B
  * (from `bs`); with `end`, the rows from end on are summed but not
@@ -142,23 +170,33 @@ static void nn_tile(cg *g, const vec *v, const cg_gemm *m, const asrc *as, LLVMV
     }
     LLVMBasicBlockRef latch = LLVMGetInsertBlock(g->b);
     cg_end(g, &l);
-    for (int r = 0; r < mr; r++) {
-        LLVMBasicBlockRef done = NULL;
-        if (end && r > 0) { /* a row past the end: computed, not stored */
-            LLVMBasicBlockRef store = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "gst");
-            done = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "gstdone");
-            LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, add_i(g, i0, r), end, ""), store, done);
-            LLVMPositionBuilderAtEnd(g->b, store);
-        }
-        for (int c = 0; c < nv; c++) {
+    for (int r = 0; r < mr; r++)
+        for (int c = 0; c < nv; c++)
             LLVMAddIncoming(acc[r][c], &next[r][c], &latch, 1);
+    for (int r = 0; r < mr; r++) {
+        LLVMBasicBlockRef done = guard_begin(g, inside(g, i0, r, end)); /* a row past the end: not stored */
+        for (int c = 0; c < nv; c++)
             vstore(g, v, next[r][c], cp[r][c], c == nv - 1 ? last : v->w);
-        }
-        if (done) {
-            LLVMBuildBr(g->b, done);
-            LLVMPositionBuilderAtEnd(g->b, done);
-        }
+        guard_end(g, done);
     }
+}
+
+/* A range of n rows (or columns) from base in tiles of t: whole tiles,
+ * the last one guarded (end) when n is not a multiple of t — one tile's
+ * code instead of two, the rows past the end summed and not stored — or
+ * one tile of n when n < t. */
+typedef struct tiling {
+    int64_t span;     /* rows covered by the loop */
+    int size;         /* rows per tile */
+    LLVMValueRef end; /* the guard, or NULL */
+} tiling;
+
+static tiling tile_range(cg *g, LLVMValueRef base, int64_t n, int t)
+{
+    if (n < t)
+        return (tiling){.span = n, .size = (int)n, .end = NULL};
+    int64_t span = (n + t - 1) / t * t;
+    return (tiling){.span = span, .size = t, .end = span > n ? add_i(g, base, n) : NULL};
 }
 
 /* Rows [base, base + count) of C, columns from j0 (nv vectors, the last
@@ -174,22 +212,15 @@ static void nn_rows(cg *g, const vec *v, const cg_gemm *m, const asrc *as, const
         as = NULL; /* packed for tiles of another height */
     asrc direct = {.a = m->a, .p = p0, .am = m->a_m, .ak = m->a_k};
     const asrc *src = as ? as : &direct;
-    /* Whole tiles; the rest of the rows, when there are whole tiles too,
-     * as one more whole tile that stores only C's rows (one tile's code
-     * instead of two: a module a fifth smaller for the compiler) */
-    int64_t tiles = count >= mr ? (count + mr - 1) / mr : 0, full = tiles * mr;
-    LLVMValueRef end = full > count ? add_i(g, base, count) : NULL;
-    if (tiles > 0) {
-        cg_loop i = cg_for(g, 0, full, mr, "gi");
-        LLVMValueRef i0 = LLVMBuildNSWAdd(g->b, base, i.iv, "");
-        if (next_j0)
-            cg_pack_prefetch(g, m, LLVMBuildExactSDiv(g->b, i.iv, cg_i64(g, mr), ""), (kc + tiles - 1) / tiles, next_j0,
-                             p0);
-        nn_tile(g, v, m, src, as ? cg_idx(g, i.iv, kc, NULL) : i0, bs, i0, end, j0, kc, from_c, mr, nv, last);
-        cg_end(g, &i);
-    } else {
-        nn_tile(g, v, m, src, as ? cg_i64(g, 0) : base, bs, base, NULL, j0, kc, from_c, (int)count, nv, last);
-    }
+    tiling tr = tile_range(g, base, count, mr);
+    int64_t tiles = tr.span / tr.size;
+    cg_loop i = cg_for(g, 0, tr.span, tr.size, "gi");
+    LLVMValueRef i0 = LLVMBuildNSWAdd(g->b, base, i.iv, "");
+    if (next_j0)
+        cg_pack_prefetch(g, m, LLVMBuildExactSDiv(g->b, i.iv, cg_i64(g, tr.size), ""), (kc + tiles - 1) / tiles, next_j0,
+                         p0);
+    nn_tile(g, v, m, src, as ? cg_idx(g, i.iv, kc, NULL) : i0, bs, i0, tr.end, j0, kc, from_c, tr.size, nv, last);
+    cg_end(g, &i);
 }
 
 /* Columns [jbase, jbase + ncols) of rows [base, base + count), panel by
@@ -285,7 +316,9 @@ void cg_gemm_nn_cols(cg *g, const cg_gemm *m, LLVMValueRef base, int64_t count)
 
 /* ---- NT: dot products, vectors along p ---------------------------------------- */
 
-/* One tile of mr x nr dot products starting at (i0, j0). */
+/* One tile of mr x nr dot products starting at (i0, j0). (Not the
+ * nn kernel's guarded last tile for the rows and columns left over: with
+ * dot products this short, digits' step was 10% slower for it.) */
 static void nt_tile(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef i0, LLVMValueRef j0, int mr, int nr)
 {
     LLVMValueRef acc[NT_MR][NT_NR], sum[NT_MR][NT_NR];
