@@ -60,11 +60,34 @@ static inline LLVMValueRef vload(cg *g, const vec *v, LLVMValueRef p, int lanes)
     return vcall(g, "llvm.masked.load", over, 2, args, 4);
 }
 
+/* The first `lanes` lanes of x to p. Without AVX-512 a partial vector is
+ * stored in pieces of 4, 2 and 1 floats: AVX2's masked store is microcode
+ * on AMD (on znver3 the stores of conv1's 6-wide tiles took as long as
+ * their 25 multiply-adds). */
 static inline void vstore(cg *g, const vec *v, LLVMValueRef x, LLVMValueRef p, int lanes)
 {
     LLVMValueRef vp = vptr(g, v, p);
     if (lanes == v->w) {
         LLVMSetAlignment(LLVMBuildStore(g->b, x, vp), 4);
+        return;
+    }
+    if (v->w < 16) {
+        for (int at = 0, piece = 4; at < lanes; piece /= 2) {
+            if (lanes - at < piece)
+                continue;
+            LLVMValueRef part, to = LLVMBuildInBoundsGEP2(g->b, g->f32, p, (LLVMValueRef[]){cg_i64(g, at)}, 1, "");
+            if (piece == 1) {
+                part = LLVMBuildExtractElement(g->b, x, cg_i32(g, (uint32_t)at), "");
+            } else {
+                LLVMValueRef idx[4];
+                for (int k = 0; k < piece; k++)
+                    idx[k] = cg_i32(g, (uint32_t)(at + k));
+                part = LLVMBuildShuffleVector(g->b, x, LLVMGetUndef(v->t), LLVMConstVector(idx, (unsigned)piece), "");
+                to = LLVMBuildPointerCast(g->b, to, LLVMPointerType(LLVMTypeOf(part), 0), "");
+            }
+            LLVMSetAlignment(LLVMBuildStore(g->b, part, to), 4);
+            at += piece;
+        }
         return;
     }
     LLVMTypeRef over[2] = {v->t, LLVMTypeOf(vp)};
