@@ -66,9 +66,8 @@ static inline LLVMValueRef vload(cg *g, const vec *v, LLVMValueRef p, int lanes)
  * their 25 multiply-adds). */
 static inline void vstore(cg *g, const vec *v, LLVMValueRef x, LLVMValueRef p, int lanes)
 {
-    LLVMValueRef vp = vptr(g, v, p);
     if (lanes == v->w) {
-        LLVMSetAlignment(LLVMBuildStore(g->b, x, vp), 4);
+        LLVMSetAlignment(LLVMBuildStore(g->b, x, vptr(g, v, p)), 4);
         return;
     }
     if (v->w < 16) {
@@ -90,17 +89,11 @@ static inline void vstore(cg *g, const vec *v, LLVMValueRef x, LLVMValueRef p, i
         }
         return;
     }
+    LLVMValueRef vp = vptr(g, v, p);
     LLVMTypeRef over[2] = {v->t, LLVMTypeOf(vp)};
     LLVMValueRef args[4] = {x, vp, cg_i32(g, 4), lane_mask(g, v, lanes)};
     vcall(g, "llvm.masked.store", over, 2, args, 4);
 }
-
-/* The target's vector registers: 32 with AVX-512, 16 with AVX2 and SSE.
- * A tile's accumulators and operands must fit in them: one more spills
- * an accumulator to the stack on every step of the reduction (an 8 x 2
- * tile on AVX2 ran fashion_wide's products at a third of the machine's
- * speed). */
-static inline int vector_registers(const vec *v) { return v->w == 16 ? 32 : 16; }
 
 /* A hint to bring the line of base[index] into the caches (llvm.prefetch:
  * read, high locality, data). It never faults, and the address may lie
@@ -122,6 +115,14 @@ static inline LLVMValueRef splat(cg *g, const vec *v, LLVMValueRef s)
 
 static inline LLVMValueRef add_i(cg *g, LLVMValueRef a, int64_t k) { return LLVMBuildNSWAdd(g->b, a, cg_i64(g, k), ""); }
 
+/* ---- geometry ---------------------------------------------------------------- */
+
+/* The target's vector registers: 32 with AVX-512, 16 with AVX2 and SSE.
+ * A tile's accumulators and operands must fit in them: one more spills
+ * an accumulator to the stack on every step of the reduction (an 8 x 2
+ * tile on AVX2 ran fashion_wide's products at a third of the machine's
+ * speed). */
+static inline int vector_registers(const vec *v) { return v->w == 16 ? 32 : 16; }
 
 /* The vectors of one panel of B: a 64-column panel with AVX-512, 16
  * columns with AVX2 (a 6 x 2 tile: 12 accumulators, 2 of B, 1 of A). */
