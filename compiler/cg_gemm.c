@@ -125,18 +125,18 @@ static void guard_end(cg *g, LLVMBasicBlockRef done)
 }
 
 /* One tile: rows i0..i0+mr, vectors j0 + c*w for c < nv, the last one
- * `last` lanes wide, summing kc steps of A (from `as`, its row ai) times B
+ * `last` lanes wide, summing kc steps of A (from `as`) times B
  * (from `bs`); with `end`, the rows from end on are summed but not
  * stored. The accumulators start from C itself (`from_c`, a later block
  * of the reduction) or from the bias (zero without one). */
-static void nn_tile(cg *g, const vec *v, const cg_gemm *m, const asrc *as, LLVMValueRef ai, const bsrc *bs,
-                    LLVMValueRef i0, LLVMValueRef end, LLVMValueRef j0, int64_t kc, int from_c, int mr, int nv,
-                    int last)
+static void nn_tile(cg *g, const vec *v, const cg_gemm *m, const asrc *as, const bsrc *bs, LLVMValueRef i0,
+                    LLVMValueRef end, LLVMValueRef j0, int64_t kc, int from_c, int mr, int nv, int last)
 {
     LLVMValueRef init[MAX_MR][MAX_NV], acc[MAX_MR][MAX_NV], next[MAX_MR][MAX_NV], cp[MAX_MR][MAX_NV], arow[MAX_MR];
+    LLVMValueRef packed = as->base ? cg_idx(g, LLVMBuildNSWSub(g->b, i0, as->base, ""), kc, NULL) : NULL;
     for (int r = 0; r < mr; r++) {
         LLVMValueRef row = tile_row(g, i0, r, end);
-        arow[r] = as->a == m->a ? row : add_i(g, ai, r); /* the operand's row, or the packed tile's */
+        arow[r] = packed ? add_i(g, packed, r) : row; /* the packed tile's row, or the operand's */
         LLVMValueRef crow = cg_idx(g, row, m->ldc, j0);
         for (int c = 0; c < nv; c++) {
             int lanes = c == nv - 1 ? last : v->w;
@@ -219,7 +219,7 @@ static void nn_rows(cg *g, const vec *v, const cg_gemm *m, const asrc *as, const
     if (next_j0)
         cg_pack_prefetch(g, m, LLVMBuildExactSDiv(g->b, i.iv, cg_i64(g, tr.size), ""), (kc + tiles - 1) / tiles, next_j0,
                          p0);
-    nn_tile(g, v, m, src, as ? cg_idx(g, i.iv, kc, NULL) : i0, bs, i0, tr.end, j0, kc, from_c, tr.size, nv, last);
+    nn_tile(g, v, m, src, bs, i0, tr.end, j0, kc, from_c, tr.size, nv, last);
     cg_end(g, &i);
 }
 

@@ -46,18 +46,23 @@ static inline LLVMValueRef vptr(cg *g, const vec *v, LLVMValueRef p)
     return LLVMBuildPointerCast(g->b, p, LLVMPointerType(v->t, 0), "");
 }
 
+/* The lanes of p that `mask` (a <w x i1>) turns on, zeros in the others. */
+static inline LLVMValueRef vload_masked(cg *g, const vec *v, LLVMValueRef p, LLVMValueRef mask)
+{
+    LLVMValueRef vp = vptr(g, v, p);
+    LLVMTypeRef over[2] = {v->t, LLVMTypeOf(vp)};
+    LLVMValueRef args[4] = {vp, cg_i32(g, 4), mask, LLVMConstNull(v->t)};
+    return vcall(g, "llvm.masked.load", over, 2, args, 4);
+}
+
 /* `lanes` floats from p, zeros in the other lanes. */
 static inline LLVMValueRef vload(cg *g, const vec *v, LLVMValueRef p, int lanes)
 {
-    LLVMValueRef vp = vptr(g, v, p);
-    if (lanes == v->w) {
-        LLVMValueRef l = LLVMBuildLoad2(g->b, v->t, vp, "");
-        LLVMSetAlignment(l, 4);
-        return l;
-    }
-    LLVMTypeRef over[2] = {v->t, LLVMTypeOf(vp)};
-    LLVMValueRef args[4] = {vp, cg_i32(g, 4), lane_mask(g, v, lanes), LLVMConstNull(v->t)};
-    return vcall(g, "llvm.masked.load", over, 2, args, 4);
+    if (lanes < v->w)
+        return vload_masked(g, v, p, lane_mask(g, v, lanes));
+    LLVMValueRef l = LLVMBuildLoad2(g->b, v->t, vptr(g, v, p), "");
+    LLVMSetAlignment(l, 4);
+    return l;
 }
 
 /* The first `lanes` lanes of x to p. Without AVX-512 a partial vector is
@@ -153,12 +158,14 @@ typedef struct bsrc {
 } bsrc;
 
 /* Where a tile reads A from: A(i0 + r, p0 + k) = a[(i + r)*am + (p + k)*ak]
- * — the operand itself (i = i0, p = p0, its strides), or the block packed
- * tile by tile (cg_pack_a: i = the tile's offset in the buffer, p = 0). */
+ * — the operand itself (i = i0, p = p0, its strides), or a block packed
+ * tile by tile from row `base` on (cg_pack_a: i = (i0 - base) * kc, the
+ * tile's offset in the buffer, p = 0). */
 typedef struct asrc {
     LLVMValueRef a, p;
     int64_t am, ak;
-    int mr; /* packed: the rows of a tile */
+    LLVMValueRef base; /* packed: the block's first row; NULL: the operand itself */
+    int mr;            /* packed: the rows of a tile */
 } asrc;
 
 /* ---- cg_pack.c ------------------------------------------------------------------ */

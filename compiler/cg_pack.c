@@ -152,6 +152,20 @@ static LLVMValueRef apack_buffer(cg *g, const vec *v)
     return g->apack;
 }
 
+/* Steps [pk, pk + lanes) (lanes <= w) of a tile's rows of A, starting at
+ * row[r] (a row-major A: A(i, p) = a[i*a_m + p]), into the packed tile at
+ * buf + at: loaded along p, transposed in registers, stored step by step. */
+static void pack_a_steps(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef buf, LLVMValueRef at,
+                         const LLVMValueRef *row, LLVMValueRef pk, int lanes, int mr)
+{
+    LLVMValueRef rv[16];
+    for (int r = 0; r < v->w; r++)
+        rv[r] = r < mr ? vload(g, v, cg_at(g, m->a, LLVMBuildNSWAdd(g->b, row[r], pk, "")), lanes) : LLVMConstNull(v->t);
+    transpose(g, v, rv);
+    for (int q = 0; q < lanes; q++)
+        vstore(g, v, rv[q], cg_at(g, buf, cg_idx(g, add_i(g, pk, q), mr, at)), v->w);
+}
+
 /* The tile of mr rows at A row i, p over [p0, p0 + kc), to buf + at: p
  * after p, mr floats each (the tile's rows for one step of the reduction
  * side by side, where its broadcasts read them). Rows from `end` on are
@@ -173,10 +187,8 @@ static void pack_a_tile(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef buf,
         LLVMValueRef mask = LLVMBuildICmp(g->b, LLVMIntULT, LLVMConstVector(lane, (unsigned)v->w),
                                           LLVMBuildShuffleVector(g->b, one, LLVMGetUndef(mt), LLVMConstNull(mt), ""), "");
         cg_loop p = cg_for(g, 0, kc, 1, "packa");
-        LLVMValueRef from = vptr(g, v, cg_at(g, m->a, cg_idx(g, LLVMBuildNSWAdd(g->b, p0, p.iv, ""), m->a_k, i)));
-        LLVMTypeRef over[2] = {v->t, LLVMTypeOf(from)};
-        LLVMValueRef args[4] = {from, cg_i32(g, 4), mask, LLVMConstNull(v->t)};
-        vstore(g, v, vcall(g, "llvm.masked.load", over, 2, args, 4), cg_at(g, buf, cg_idx(g, p.iv, mr, at)), v->w);
+        LLVMValueRef from = cg_at(g, m->a, cg_idx(g, LLVMBuildNSWAdd(g->b, p0, p.iv, ""), m->a_k, i));
+        vstore(g, v, vload_masked(g, v, from, mask), cg_at(g, buf, cg_idx(g, p.iv, mr, at)), v->w);
         cg_end(g, &p);
         return;
     }
@@ -188,27 +200,13 @@ static void pack_a_tile(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef buf,
                         m->a_m, p0);
     }
     int64_t full = kc / v->w * v->w;
-    for (int part = 0; part < 2; part++) {
-        if (part == 1 && full == kc)
-            break;
-        cg_loop pb = {0};
-        LLVMValueRef pk = cg_i64(g, full);
-        if (part == 0) {
-            if (full == 0)
-                continue;
-            pb = cg_for(g, 0, full, v->w, "packat");
-            pk = pb.iv;
-        }
-        int lanes = part == 0 ? v->w : (int)(kc - full);
-        LLVMValueRef rv[16];
-        for (int r = 0; r < v->w; r++)
-            rv[r] = r < mr ? vload(g, v, cg_at(g, m->a, LLVMBuildNSWAdd(g->b, row[r], pk, "")), lanes) : LLVMConstNull(v->t);
-        transpose(g, v, rv);
-        for (int q = 0; q < lanes; q++)
-            vstore(g, v, rv[q], cg_at(g, buf, cg_idx(g, add_i(g, pk, q), mr, at)), v->w);
-        if (part == 0)
-            cg_end(g, &pb);
+    if (full > 0) {
+        cg_loop pb = cg_for(g, 0, full, v->w, "packat");
+        pack_a_steps(g, v, m, buf, at, row, pb.iv, v->w, mr);
+        cg_end(g, &pb);
     }
+    if (full < kc)
+        pack_a_steps(g, v, m, buf, at, row, cg_i64(g, full), (int)(kc - full), mr);
 }
 
 /* Rows [base, base + count) of A, p over [p0, p0 + kc), packed tile by
@@ -223,6 +221,6 @@ asrc cg_pack_a(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef base, int64_t
     cg_loop t = cg_for(g, 0, (count + mr - 1) / mr * mr, mr, "packt");
     pack_a_tile(g, v, m, buf, cg_idx(g, t.iv, kc, NULL), LLVMBuildNSWAdd(g->b, base, t.iv, ""), end, p0, kc, mr);
     cg_end(g, &t);
-    return (asrc){.a = buf, .p = cg_i64(g, 0), .am = 1, .ak = mr, .mr = mr};
+    return (asrc){.a = buf, .p = cg_i64(g, 0), .am = 1, .ak = mr, .base = base, .mr = mr};
 }
 
