@@ -97,9 +97,7 @@ static LLVMTargetMachineRef target_machine(const aot_target *t, char **msg)
         LLVMDisposeMessage(err);
         return NULL;
     }
-    LLVMTargetMachineRef tm = LLVMCreateTargetMachine(target, t->triple, t->cpu, t->features,
-                                                      LLVMCodeGenLevelAggressive, LLVMRelocPIC,
-                                                      LLVMCodeModelDefault);
+    LLVMTargetMachineRef tm = cg_create_target_machine(target, t->triple, t->cpu, t->features, LLVMCodeModelDefault);
     if (!tm)
         *msg = strdup("cannot create the LLVM target machine");
     return tm;

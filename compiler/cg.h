@@ -29,6 +29,10 @@ int cg_vector_floats(LLVMTargetMachineRef tm);
 /* A target machine for the host (CPU name and features) or, with
  * portable != 0, for x86-64-v3. Returns NULL and fills *msg on failure. */
 LLVMTargetMachineRef cg_target_machine(int portable, char **msg);
+/* Every target machine lrc makes (the JIT's and `lrc build`'s), with the
+ * code generator's settings (cg_target.c); NULL on failure. */
+LLVMTargetMachineRef cg_create_target_machine(LLVMTargetRef target, const char *triple, const char *cpu,
+                                              const char *features, LLVMCodeModel model);
 
 /* The LLVM library's version, e.g. "19.1.7" (the build's on LLVM < 16). */
 void cg_llvm_version(char *buf, size_t len);
@@ -41,6 +45,10 @@ typedef enum { CG_OPT_DENSE, CG_OPT_CONV } cg_opt_level;
 cg_opt_level cg_opt_level_for(const plan *p);
 /* Runs that pipeline with the target machine (the JIT and `lrc build`). */
 int cg_optimize(LLVMModuleRef m, LLVMTargetMachineRef tm, cg_opt_level level, char **msg);
+/* The pipeline and the code generator's settings as text, for the key of
+ * the cache of compiled steps: machine code compiled with other settings
+ * is not used. */
+void cg_describe_compile(cg_opt_level level, char *buf, size_t len);
 
 /* Adds the configuration text of a standalone binary (lrc_abi.h's
  * LRC_SYM_CONFIG and LRC_SYM_CONFIG_SIZE; cg_config.c). Returns 0, or -1

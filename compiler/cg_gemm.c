@@ -14,7 +14,9 @@
  *                target's vector registers hold (6 x 4 or 8 x 2-3 of 16
  *                floats with AVX-512's 32, 6 x 2 of 8 with AVX2's 16);
  *                one load of each B vector feeds mr rows, one broadcast
- *                of A feeds nv vectors. The reduction runs in blocks,
+ *                of A feeds nv vectors; the reduction loop steps one
+ *                pointer into A and one into B (no LSR: cg_target.c).
+ *                The reduction runs in blocks,
  *                panel by panel of B (64 columns, AVX2 16); cg_pack.c
  *                copies each block's sliver of a panel where the tiles
  *                read it best, and with AVX2 a large block of A.
@@ -56,6 +58,15 @@ static LLVMValueRef carried(cg *g, LLVMTypeRef t, LLVMValueRef init, LLVMBasicBl
     return phi;
 }
 
+/* A pointer that a loop steps by `step` floats each iteration (the
+ * loop's own strength reduction: cg_target.c runs no LSR). A plain GEP:
+ * the last step points past the operand and is never loaded from. */
+static LLVMValueRef step_pointer(cg *g, LLVMValueRef p, int64_t step)
+{
+    LLVMValueRef k = cg_i64(g, step);
+    return LLVMBuildGEP2(g->b, g->f32, p, &k, 1, "");
+}
+
 /* A reduction over k cut into blocks of at most about `max`, all kc long
  * but the last: the first block, then a loop over [kc, loop_end), then
  * [loop_end, k) when the last block is shorter. One block when k is
@@ -82,9 +93,19 @@ static LLVMValueRef bias_at(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef 
 }
 
 /* The reduction loop runs NN_UNROLL k steps per iteration when kc allows
- * (half the loop overhead on short reductions such as LeNet's k = 150,
- * ~20% on those products). */
+ * and the product has NN_UNROLL_MACS multiply-adds or more: half the loop
+ * overhead on short reductions such as LeNet's k = 150 (~20% on those
+ * products), and fashion_mlp's step ~15% faster. A smaller product's
+ * loop overhead is too little time to pay for the second copy of its
+ * reduction step, which is compile time (digits: 50 against 75 ms, the
+ * step the same; LeNet's dense layers, 13% of its module). */
 enum { NN_UNROLL = 2 };
+#define NN_UNROLL_MACS (INT64_C(1) << 22)
+
+static int nn_unroll(const cg_gemm *m, int64_t kc)
+{
+    return kc % NN_UNROLL == 0 && m->m * m->n * m->k >= NN_UNROLL_MACS ? NN_UNROLL : 1;
+}
 
 /* Row i0 + r of a tile, or with `end` (rows from end on are not C's: the
  * last tile of a range) the last row where it would lie past it. */
@@ -132,12 +153,11 @@ static void guard_end(cg *g, LLVMBasicBlockRef done)
 static void nn_tile(cg *g, const vec *v, const cg_gemm *m, const asrc *as, const bsrc *bs, LLVMValueRef i0,
                     LLVMValueRef end, LLVMValueRef j0, int64_t kc, int from_c, int mr, int nv, int last)
 {
-    LLVMValueRef init[MAX_MR][MAX_NV], acc[MAX_MR][MAX_NV], next[MAX_MR][MAX_NV], cp[MAX_MR][MAX_NV], arow[MAX_MR];
+    LLVMValueRef init[MAX_MR][MAX_NV], acc[MAX_MR][MAX_NV], next[MAX_MR][MAX_NV], cp[MAX_MR][MAX_NV];
     LLVMValueRef packed = as->base ? cg_idx(g, LLVMBuildNSWSub(g->b, i0, as->base, ""), kc, NULL) : NULL;
+    LLVMValueRef arow = packed ? packed : i0; /* the first row: the packed tile's, or the operand's */
     for (int r = 0; r < mr; r++) {
-        LLVMValueRef row = tile_row(g, i0, r, end);
-        arow[r] = packed ? add_i(g, packed, r) : row; /* the packed tile's row, or the operand's */
-        LLVMValueRef crow = cg_idx(g, row, m->ldc, j0);
+        LLVMValueRef crow = cg_idx(g, tile_row(g, i0, r, end), m->ldc, j0);
         for (int c = 0; c < nv; c++) {
             int lanes = c == nv - 1 ? last : v->w;
             cp[r][c] = cg_at(g, m->c, add_i(g, crow, c * v->w));
@@ -149,27 +169,47 @@ static void nn_tile(cg *g, const vec *v, const cg_gemm *m, const asrc *as, const
                 init[r][c] = bias_at(g, v, m, add_i(g, j0, c * v->w), lanes);
         }
     }
+    /* One pointer into A (at the tile's first row) and one into B step
+     * along the reduction, and every load is one addressing mode: the
+     * pointer plus a constant, or for a guarded tile's later rows plus a
+     * byte offset chosen once (the row, or the last row of C when it lies
+     * past the end) — a select, which the code generator cannot sink back
+     * into the loop as arithmetic. */
+    LLVMValueRef a_start = cg_at(g, as->a, cg_idx(g, as->p, as->ak, cg_idx(g, arow, as->am, NULL)));
+    LLVMValueRef b_start = cg_at(g, bs->b, cg_idx(g, bs->p0, bs->ld, bs->j0));
+    LLVMValueRef row_bytes[MAX_MR] = {NULL};
+    if (end && !packed) {
+        LLVMValueRef last = cg_idx(g, LLVMBuildNSWSub(g->b, add_i(g, end, -1), i0, ""), as->am * 4, NULL);
+        for (int r = 1; r < mr; r++)
+            row_bytes[r] = LLVMBuildSelect(g->b, inside(g, i0, r, end), cg_i64(g, r * as->am * 4), last, "");
+    }
     LLVMBasicBlockRef pre = LLVMGetInsertBlock(g->b);
-    int u = kc % NN_UNROLL == 0 ? NN_UNROLL : 1;
+    int u = nn_unroll(m, kc);
     cg_loop l = cg_for(g, 0, kc, u, "gk");
+    LLVMValueRef ap = carried(g, LLVMTypeOf(a_start), a_start, pre);
+    LLVMValueRef bp = carried(g, LLVMTypeOf(b_start), b_start, pre);
     for (int r = 0; r < mr; r++)
         for (int c = 0; c < nv; c++)
             acc[r][c] = next[r][c] = carried(g, v->t, init[r][c], pre);
+    LLVMValueRef arow_p[MAX_MR];
+    for (int r = 0; r < mr; r++)
+        arow_p[r] = row_bytes[r] ? LLVMBuildGEP2(g->b, LLVMInt8TypeInContext(g->ctx), ap, &row_bytes[r], 1, "") : ap;
     for (int q = 0; q < u; q++) { /* p = p0 + k + q, in order: the same sums */
-        LLVMValueRef k = add_i(g, l.iv, q), bv[MAX_NV];
-        LLVMValueRef brow = cg_idx(g, LLVMBuildNSWAdd(g->b, bs->p0, k, ""), bs->ld, bs->j0);
+        LLVMValueRef bv[MAX_NV];
         for (int c = 0; c < nv; c++)
-            bv[c] = vload(g, v, cg_at(g, bs->b, add_i(g, brow, c * v->w)), c == nv - 1 ? last : v->w);
-        LLVMValueRef apk = cg_idx(g, LLVMBuildNSWAdd(g->b, as->p, k, ""), as->ak, NULL);
+            bv[c] = vload(g, v, cg_at(g, bp, cg_i64(g, q * bs->ld + c * v->w)), c == nv - 1 ? last : v->w);
         for (int r = 0; r < mr; r++) {
-            LLVMValueRef at = cg_idx(g, arow[r], as->am, apk);
-            LLVMValueRef a = splat(g, v, cg_load(g, cg_at(g, as->a, at)));
+            int64_t off = (row_bytes[r] ? 0 : r * as->am) + q * as->ak;
+            LLVMValueRef a = splat(g, v, cg_load(g, cg_at(g, arow_p[r], cg_i64(g, off))));
             for (int c = 0; c < nv; c++)
                 next[r][c] = cg_fmuladd(g, a, bv[c], next[r][c]);
         }
     }
+    LLVMValueRef ap_next = step_pointer(g, ap, u * as->ak), bp_next = step_pointer(g, bp, u * bs->ld);
     LLVMBasicBlockRef latch = LLVMGetInsertBlock(g->b);
     cg_end(g, &l);
+    LLVMAddIncoming(ap, &ap_next, &latch, 1);
+    LLVMAddIncoming(bp, &bp_next, &latch, 1);
     for (int r = 0; r < mr; r++)
         for (int c = 0; c < nv; c++)
             LLVMAddIncoming(acc[r][c], &next[r][c], &latch, 1);

@@ -6,8 +6,10 @@
 #include "cg.h"
 
 #include <llvm-c/Error.h>
+#include <llvm-c/Support.h>
 #include <llvm-c/Target.h>
 #include <llvm-c/Transforms/PassBuilder.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,40 @@ static char *dup_message(const char *prefix, const char *text)
     if (m)
         strcat(strcpy(m, prefix), text);
     return m;
+}
+
+/* The code generator's settings, measured on LeNet's step (5.4k IR
+ * instructions, two compile threads, znver3), which machine code
+ * generation took ~75% of the compile:
+ * - No loop strength reduction (LLVM's -disable-lsr): it took a quarter
+ *   of code generation, rewriting the kernels' addresses, which are row *
+ *   stride + offset from one base already, into one pointer per row
+ *   stepped on its own (seven adds in the 6 x 2 tile's loop instead of an
+ *   imul, a shl and a lea). Every step the same speed without it (min and
+ *   median of 5-6 interleaved: LeNet, digits, fashion_mlp).
+ * - Level "less" (-O1) instead of "aggressive": ~10% less time, the same
+ *   steps. It still selects instructions with the full SelectionDAG and
+ *   allocates registers with the greedy allocator, which is what the
+ *   kernels need; "none" (-O0) compiles in half the time, but with the
+ *   fast allocator, which leaves values on the stack across blocks.
+ * LLVM takes the first only as a command-line option, which it keeps for
+ * the whole process; it is set once (a second parse of the same option
+ * would be an error), before the first target machine. */
+static const char codegen_option[] = "-disable-lsr";
+static const LLVMCodeGenOptLevel codegen_level = LLVMCodeGenLevelLess;
+
+static void set_codegen_options(void)
+{
+    const char *argv[] = {"lrc", codegen_option};
+    LLVMParseCommandLineOptions(2, argv, "");
+}
+
+LLVMTargetMachineRef cg_create_target_machine(LLVMTargetRef target, const char *triple, const char *cpu,
+                                              const char *features, LLVMCodeModel model)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, set_codegen_options);
+    return LLVMCreateTargetMachine(target, triple, cpu, features, codegen_level, LLVMRelocPIC, model);
 }
 
 LLVMTargetMachineRef cg_target_machine(int portable, char **msg)
@@ -38,8 +74,8 @@ LLVMTargetMachineRef cg_target_machine(int portable, char **msg)
     } else {
         char *cpu = portable ? NULL : LLVMGetHostCPUName();
         char *features = portable ? NULL : LLVMGetHostCPUFeatures();
-        tm = LLVMCreateTargetMachine(target, triple, portable ? "x86-64-v3" : cpu, portable ? "" : features,
-                                     LLVMCodeGenLevelAggressive, LLVMRelocPIC, LLVMCodeModelJITDefault);
+        tm = cg_create_target_machine(target, triple, portable ? "x86-64-v3" : cpu, portable ? "" : features,
+                                      LLVMCodeModelJITDefault);
         if (!tm)
             *msg = dup_message("", "cannot create the LLVM target machine");
         LLVMDisposeMessage(cpu);
@@ -71,19 +107,22 @@ static const char pipeline[] = "function(sroa,early-cse<memssa>," INSTCOMBINE ",
                                "loop-unroll<O3;no-partial;no-runtime>," INSTCOMBINE ",simplifycfg)";
 
 /* Networks with convolutions or pooling (CG_OPT_CONV, cg_opt_level_for):
- * the dense pipeline without its full unrolling. Their im2col, col2im and
- * pooling arrive as vector code (cg_conv.c, cg_pool.c), the products
- * unroll their own reduction loops by two (cg_gemm.c), and the bias
- * gradient keeps its sums in registers across the rows (cg_dense.c) —
- * the two things LLVM's unrolling used to buy them (its full unrolling of
- * db's loop over 6 outputs, 4x; its partial unrolling of the products, ~20%).
- * Unrolling the remaining small loops made LeNet's module a third larger
- * (10.5k against 6.6k IR instructions) for no step time: without it, its
- * compile 0.30 -> 0.23 s on two threads and 0.58 -> 0.43 s on one, the
- * step the same (medians of 6 interleaved, znver3). Dense networks keep it:
- * digits' step, 90 us, is 6% slower without. */
-static const char conv_pipeline[] = "function(sroa,early-cse<memssa>," INSTCOMBINE ",loop-mssa(licm),gvn,loop-vectorize,"
-                                    INSTCOMBINE ",simplifycfg)";
+ * a shorter pipeline still, whose modules are the largest. Their im2col,
+ * col2im and pooling arrive as vector code (cg_conv.c, cg_pool.c), the
+ * products unroll their own reduction loops by two (cg_gemm.c), and the
+ * bias gradient keeps its sums in registers across the rows (cg_dense.c)
+ * — the two things LLVM's unrolling used to buy them (its full unrolling
+ * of db's loop over 6 outputs, 4x; its partial unrolling of the products,
+ * ~20%). Unrolling the remaining small loops made LeNet's module a third
+ * larger (10.5k against 6.6k IR instructions) for no step time: without
+ * it, its compile 0.30 -> 0.23 s on two threads and 0.58 -> 0.43 s on
+ * one, the step the same (medians of 6 interleaved, znver3). Nor GVN and
+ * the first instcombine: 40% of the pipeline's time, LeNet's step the same
+ * without them (min and median of 6 interleaved, znver3); dense networks
+ * keep them (digits' step 25% slower without). Dense networks keep the
+ * unrolling too: digits' step, 90 us, is 6% slower without. */
+static const char conv_pipeline[] = "function(sroa,early-cse<memssa>,loop-mssa(licm),loop-vectorize," INSTCOMBINE
+                                    ",simplifycfg)";
 
 int cg_vector_floats(LLVMTargetMachineRef tm)
 {
@@ -108,6 +147,12 @@ cg_opt_level cg_opt_level_for(const plan *p)
             return CG_OPT_CONV;
     }
     return CG_OPT_DENSE;
+}
+
+void cg_describe_compile(cg_opt_level level, char *buf, size_t len)
+{
+    snprintf(buf, len, "pipeline %s\ncodegen level %d %s\n", level == CG_OPT_CONV ? conv_pipeline : pipeline,
+             (int)codegen_level, codegen_option);
 }
 
 int cg_optimize(LLVMModuleRef m, LLVMTargetMachineRef tm, cg_opt_level level, char **msg)

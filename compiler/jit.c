@@ -63,8 +63,9 @@ static void describe_target(LLVMTargetMachineRef tm, cg_opt_level level, jit_inf
     snprintf(info->cpu, sizeof info->cpu, "%s", cpu);
     snprintf(info->features, sizeof info->features, "%s", features);
     cg_llvm_version(info->llvm_version, sizeof info->llvm_version);
-    snprintf(target, len, "llvm %s\ncpu %s\nfeatures %s\npipeline %d\n", info->llvm_version, cpu, features,
-             (int)level);
+    char compile[512];
+    cg_describe_compile(level, compile, sizeof compile);
+    snprintf(target, len, "llvm %s\ncpu %s\nfeatures %s\n%s", info->llvm_version, cpu, features, compile);
     LLVMDisposeMessage(cpu);
     LLVMDisposeMessage(features);
 }

@@ -5,7 +5,8 @@
  * of 3x4 or 4x4).
  *
  * Shape 6 is large enough for the blocked reductions (block_rows in
- * cg_gemm.c), with a shorter last block, for packed slivers of B and, with
+ * cg_gemm.c), with a shorter last block, for reduction loops unrolled by
+ * two (NN_UNROLL_MACS; the other shapes' are not), for packed slivers of B and, with
  * 8-float vectors, packed blocks of A (x and dz, 65 rows: a last tile of
  * 5), for
  * products split by columns, and for dx as an nn product reading W
@@ -175,26 +176,39 @@ static const shape shapes[] = {
 };
 
 /* In the innermost loops of the products (the functions lrc_part_*,
- * cg_parallel.c): the multiply-adds, and the vector registers spilled to
+ * cg_parallel.c): the multiply-adds, the vector registers spilled to
  * the stack or reloaded (the lines LLVM's verbose assembly marks "32-byte
  * Spill" or "Reload": a ymm register), the sign of accumulators that do
- * not fit. */
+ * not fit, and the most scalar instructions other than jumps (address
+ * arithmetic and the loop's counter) in one loop with multiply-adds. */
 typedef struct loop_code {
-    int fmas, spills;
+    int fmas, spills, scalar;
 } loop_code;
+
+static int scalar_instruction(const char *line)
+{
+    if (line[0] != '\t' || line[1] == '.' || line[1] == 'v' || line[1] == 'j')
+        return 0;
+    return line[1] >= 'a' && line[1] <= 'z';
+}
 
 static loop_code product_loops(char *text)
 {
-    loop_code c = {0, 0};
-    int in_part = 0, in_inner = 0;
+    loop_code c = {0, 0, 0};
+    int in_part = 0, in_inner = 0, fmas = 0, scalar = 0;
     for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
         if (!strncmp(line, "lrc_", 4))
             in_part = !strncmp(line, "lrc_part_", 9);
-        if (!strncmp(line, ".LBB", 4) || !strncmp(line, "# %bb.", 6) || !strncmp(line, "lrc_", 4))
-            in_inner = 0; /* a block begins: the header of an innermost loop if its comment says so */
+        if (!strncmp(line, ".LBB", 4) || !strncmp(line, "# %bb.", 6) || !strncmp(line, "lrc_", 4)) {
+            if (fmas > 0 && scalar > c.scalar)
+                c.scalar = scalar;
+            in_inner = fmas = scalar = 0; /* a block begins: the header of an innermost loop if its comment says so */
+        }
         if (strstr(line, "Inner Loop Header"))
             in_inner = 1;
         if (in_part && in_inner) {
+            fmas += strstr(line, "vfmadd") != NULL;
+            scalar += scalar_instruction(line);
             c.fmas += strstr(line, "vfmadd") != NULL;
             c.spills += strstr(line, "32-byte") && (strstr(line, "Spill") || strstr(line, "Reload"));
         }
@@ -208,7 +222,12 @@ static loop_code product_loops(char *text)
  * 50 multiply-adds (LLVM's scheduler spills one now and then in an edge
  * tile) — the nn tiles of the largest shape and the dot-product tiles of
  * dx in `nt_shape`. 8 x 2 nn tiles spilled once per 3 multiply-adds,
- * 4 x 4 dot-product tiles once per 5: a third of the machine's speed. */
+ * 4 x 4 dot-product tiles once per 5: a third of the machine's speed.
+ * And no loop spends more than 6 scalar instructions on its addresses
+ * and counter: the code generator runs no loop strength reduction
+ * (cg_target.c), so the tiles step their own pointers (cg_gemm.c); a 6 x 2
+ * tile's rows addressed from the loop's counter took 17, and made
+ * fashion_mlp's step 7-13% longer. */
 static void check_avx2_tiles(const shape *s)
 {
     plan_layer l[2];
@@ -229,8 +248,10 @@ static void check_avx2_tiles(const shape *s)
     char *text = strndup(LLVMGetBufferStart(asm_text), LLVMGetBufferSize(asm_text));
     assert_non_null(strstr(text, "vfmadd")); /* the products are there, as AVX2 code */
     loop_code c = product_loops(text);
-    if (c.fmas < 24 || c.spills * 50 > c.fmas)
-        fail_msg("inner loops of the products: %d multiply-adds, %d ymm spills and reloads", c.fmas, c.spills);
+    if (c.fmas < 24 || c.spills * 50 > c.fmas || c.scalar > 6)
+        fail_msg("inner loops of the products: %d multiply-adds, %d ymm spills and reloads, up to %d scalar "
+                 "instructions in one",
+                 c.fmas, c.spills, c.scalar);
     free(text);
     LLVMDisposeMemoryBuffer(asm_text);
     LLVMDisposeModule(m);
