@@ -22,8 +22,8 @@
  *                read it best, and with AVX2 a large block of A.
  *   cg_gemm_nt_rows   C(i, j) = sum_p a[i*a_m + p] b[j*ldb + p]   (dZ W^T)
  *                tile: mr x nr dot products (4 x 4, AVX2 3 x 4),
- *                vectors along p, each accumulator summed by a fixed
- *                shuffle tree at the end.
+ *                vectors along p, a row's 4 accumulators summed
+ *                together by a fixed shuffle tree at the end.
  *                Every row tile reads all of B, so it is for a B that
  *                stays in L2 (a larger W^T goes to the nn kernel, b_trans).
  *
@@ -35,19 +35,45 @@
  */
 #include "cg_kernel.h"
 
-enum { NT_MR = 4, NT_NR = 4 };
+enum { NT_MR = 4, NT_NR = 4 }; /* NT_NR: the 4 sums of lane_sums4 */
 
-/* Sum of the lanes by a fixed tree: halves added until one lane is left. */
-static LLVMValueRef hsum(cg *g, const vec *v, LLVMValueRef x)
+/* Lanes of a and b added in pairs, within each group of 4 lanes g:
+ * [a0+a1, a2+a3, b0+b1, b2+b3] of that group (x86's haddps). */
+static LLVMValueRef pair_add(cg *g, const vec *v, LLVMValueRef a, LLVMValueRef b)
 {
-    for (int h = v->w / 2; h >= 1; h /= 2) {
-        LLVMValueRef idx[16];
-        for (int k = 0; k < v->w; k++)
-            idx[k] = cg_i32(g, (uint32_t)(k < h ? k + h : k));
-        LLVMValueRef hi = LLVMBuildShuffleVector(g->b, x, LLVMGetUndef(v->t), LLVMConstVector(idx, (unsigned)v->w), "");
-        x = LLVMBuildFAdd(g->b, x, hi, "");
+    LLVMValueRef even[16], odd[16];
+    for (int k = 0; k < v->w; k++) {
+        int group = k / 4 * 4, from_b = k % 4 >= 2 ? v->w : 0, lane = group + 2 * (k % 2);
+        even[k] = cg_i32(g, (uint32_t)(from_b + lane));
+        odd[k] = cg_i32(g, (uint32_t)(from_b + lane + 1));
     }
-    return LLVMBuildExtractElement(g->b, x, cg_i32(g, 0), "");
+    LLVMValueRef e = LLVMBuildShuffleVector(g->b, a, b, LLVMConstVector(even, (unsigned)v->w), "");
+    LLVMValueRef o = LLVMBuildShuffleVector(g->b, a, b, LLVMConstVector(odd, (unsigned)v->w), "");
+    return LLVMBuildFAdd(g->b, e, o, "");
+}
+
+/* The lane sums of x[0..3] as one vector of 4 (x[c] for c >= n: zeros),
+ * by a fixed tree: each group of 4 lanes summed in pairs, (l0 + l1) +
+ * (l2 + l3), four vectors at once; then the groups added, halves until 4
+ * lanes are left. Half the instructions of summing each on its own, and
+ * one store. */
+static LLVMValueRef lane_sums4(cg *g, const vec *v, const LLVMValueRef *x, int n)
+{
+    LLVMValueRef in[4];
+    for (int c = 0; c < 4; c++)
+        in[c] = c < n ? x[c] : LLVMConstNull(v->t);
+    LLVMValueRef s = pair_add(g, v, pair_add(g, v, in[0], in[1]), pair_add(g, v, in[2], in[3]));
+    for (int w = v->w; w > 4; w /= 2) {
+        LLVMValueRef lo[8], hi[8];
+        for (int k = 0; k < w / 2; k++) {
+            lo[k] = cg_i32(g, (uint32_t)k);
+            hi[k] = cg_i32(g, (uint32_t)(k + w / 2));
+        }
+        LLVMValueRef l = LLVMBuildShuffleVector(g->b, s, LLVMGetUndef(LLVMTypeOf(s)), LLVMConstVector(lo, (unsigned)w / 2), "");
+        LLVMValueRef h = LLVMBuildShuffleVector(g->b, s, LLVMGetUndef(LLVMTypeOf(s)), LLVMConstVector(hi, (unsigned)w / 2), "");
+        s = LLVMBuildFAdd(g->b, l, h, "");
+    }
+    return s;
 }
 
 /* A loop-carried value: a phi in the loop body with `init` from the preheader. */
@@ -404,9 +430,9 @@ static void nt_tile(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef i0, LLVM
                 sum[r][c] = cg_fmuladd(g, av[r], bv, sum[r][c]);
         }
     }
+    vec four = {.w = NT_NR, .t = LLVMVectorType(g->f32, NT_NR)};
     for (int r = 0; r < mr; r++)
-        for (int c = 0; c < nr; c++)
-            cg_store(g, hsum(g, v, sum[r][c]), cg_at(g, m->c, cg_idx(g, add_i(g, i0, r), m->ldc, add_i(g, j0, c))));
+        vstore(g, &four, lane_sums4(g, v, sum[r], nr), cg_at(g, m->c, cg_idx(g, add_i(g, i0, r), m->ldc, j0)), nr);
 }
 
 static void nt_cols(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef i0, int mr)
