@@ -45,6 +45,9 @@ LLVMValueRef cg_f32(cg *g, double v);
 cg_loop cg_for(cg *g, int64_t begin, int64_t end, int64_t step, const char *name);
 /* Closes it and leaves the builder after it. */
 void cg_end(cg *g, cg_loop *l);
+/* The same, and tells LLVM's loop vectoriser to leave the loop alone (a
+ * copy whose vector form would only be longer code). */
+void cg_end_scalar(cg *g, cg_loop *l);
 /* base + index (a float*); index is an i64 value. */
 LLVMValueRef cg_at(cg *g, LLVMValueRef base, LLVMValueRef index);
 /* mem + off (+ index when not NULL). */

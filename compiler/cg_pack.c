@@ -3,7 +3,8 @@
  *   B  each reduction block's sliver of a panel into a contiguous buffer
  *      on the stack when many row tiles will read it (the rows of a
  *      power-of-two-wide W lie in the same few L1 sets), and always for a
- *      B read transposed (W^T for dx), through w x w register transposes;
+ *      B read transposed (W^T for dx), through w x w register transposes
+ *      (a small one element by element);
  *      the next sliver prefetched while the tiles compute;
  *   A  with AVX2, a large block tile by tile, for all the panels to read.
  * A copy changes no sum: the packed and the direct kernels give the same
@@ -97,12 +98,36 @@ static bsrc pack_b_trans(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef j0,
     return (bsrc){.b = buf, .j0 = cg_i64(g, 0), .p0 = cg_i64(g, 0), .ld = ld};
 }
 
+/* A B read transposed of at most PACK_T_SMALL floats (LeNet's conv2 W,
+ * 2,400) is packed element by element: a third of the transposes' code
+ * (its dx function 621 -> 467 IR instructions), and at most that many
+ * scalar copies per chunk of rows (LeNet: 2,560 per chunk of 800 rows,
+ * ~0.2% of its step; 1.6% measured, within the noise, ABBA of 12). */
+enum { PACK_T_SMALL = 16 * 1024 };
+
+static bsrc pack_b_trans_small(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef j0, LLVMValueRef p0, int64_t kc,
+                               int nv, int last)
+{
+    LLVMValueRef buf = pack_buffer(g, v);
+    int64_t ld = (int64_t)nv * v->w;
+    cg_loop j = cg_for(g, 0, (int64_t)(nv - 1) * v->w + last, 1, "packj");
+    LLVMValueRef from = cg_idx(g, LLVMBuildNSWAdd(g->b, j0, j.iv, ""), m->ldb, p0);
+    cg_loop p = cg_for(g, 0, kc, 1, "packp");
+    cg_store(g, cg_load(g, cg_at(g, m->b, LLVMBuildNSWAdd(g->b, from, p.iv, ""))),
+             cg_at(g, buf, cg_idx(g, p.iv, ld, j.iv)));
+    cg_end_scalar(g, &p);
+    cg_end(g, &j);
+    return (bsrc){.b = buf, .j0 = cg_i64(g, 0), .p0 = cg_i64(g, 0), .ld = ld};
+}
+
 /* Where the tiles of one panel read B: B itself, or a packed copy — always
  * for a B read transposed, else when enough row tiles reuse the sliver and
  * B's rows are far enough apart to collide in L1. */
 bsrc cg_pack_panel_b(cg *g, const vec *v, const cg_gemm *m, int64_t count, LLVMValueRef j0, LLVMValueRef p0,
                      int64_t kc, int nv, int last)
 {
+    if (m->b_trans && m->n * m->k <= PACK_T_SMALL)
+        return pack_b_trans_small(g, v, m, j0, p0, kc, nv, last);
     if (m->b_trans)
         return pack_b_trans(g, v, m, j0, p0, kc, nv, last);
     if (nv == panel_vectors(v) && last == v->w && count >= 3 * MAX_MR && kc >= 16 && m->ldb >= 256)

@@ -4,6 +4,8 @@
  */
 #include "cg_internal.h"
 
+#include <llvm-c/DebugInfo.h>
+
 #include <string.h>
 #include "llvm_compat.h"
 
@@ -27,15 +29,34 @@ cg_loop cg_for(cg *g, int64_t begin, int64_t end, int64_t step, const char *name
     return l;
 }
 
-void cg_end(cg *g, cg_loop *l)
+static LLVMValueRef close_loop(cg *g, cg_loop *l)
 {
     LLVMBasicBlockRef latch = LLVMGetInsertBlock(g->b);
     LLVMValueRef next = LLVMBuildNSWAdd(g->b, l->iv, cg_i64(g, l->step), "next");
     LLVMValueRef more = LLVMBuildICmp(g->b, LLVMIntSLT, next, cg_i64(g, l->end), "more");
     l->exit = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "done");
-    LLVMBuildCondBr(g->b, more, l->body, l->exit);
+    LLVMValueRef br = LLVMBuildCondBr(g->b, more, l->body, l->exit);
     LLVMAddIncoming(l->iv, &next, &latch, 1);
     LLVMPositionBuilderAtEnd(g->b, l->exit);
+    return br;
+}
+
+void cg_end(cg *g, cg_loop *l) { close_loop(g, l); }
+
+/* The loop's latch gets !llvm.loop !{self, !{"llvm.loop.vectorize.enable",
+ * false}}: the self reference (made by replacing a temporary node) is
+ * what makes it a loop ID. */
+void cg_end_scalar(cg *g, cg_loop *l)
+{
+    LLVMValueRef br = close_loop(g, l);
+    const char key[] = "llvm.loop.vectorize.enable";
+    LLVMMetadataRef self = LLVMTemporaryMDNode(g->ctx, NULL, 0);
+    LLVMMetadataRef off[2] = {LLVMMDStringInContext2(g->ctx, key, sizeof key - 1),
+                              LLVMValueAsMetadata(LLVMConstInt(LLVMInt1TypeInContext(g->ctx), 0, 0))};
+    LLVMMetadataRef ops[2] = {self, LLVMMDNodeInContext2(g->ctx, off, 2)};
+    LLVMMetadataRef id = LLVMMDNodeInContext2(g->ctx, ops, 2);
+    LLVMMetadataReplaceAllUsesWith(self, id);
+    LLVMSetMetadata(br, LLVMGetMDKindIDInContext(g->ctx, "llvm.loop", 9), LLVMMetadataAsValue(g->ctx, id));
 }
 
 /* ---- memory --------------------------------------------------------------- */

@@ -157,7 +157,8 @@ static const shape shapes[] = {
     {1, 3, 17, 2, 0}, {3, 17, 33, 3, 0}, {17, 33, 1, 2, 0}, {33, 130, 17, 10, 0},
     /* dot products of 17 over 130 rows of dz; of 33 over 1030 rows (shorter
      * than PLAN_DOT_MIN, PLAN_DOT_MIN_ROWS rows and more): dx as an nn
-     * product reading W transposed */
+     * product reading W transposed, a W small enough (PACK_T_SMALL) to be
+     * packed element by element */
     {130, 33, 130, 17, 0}, {1030, 1, 3, 33, 1},
     /* blocked reductions: x W over in = 401 (AVX-512: blocks of 101, 101,
      * 101, 98; AVX2: 201, 200), with B's slivers packed (ldb 600); split,
