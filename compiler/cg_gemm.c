@@ -133,21 +133,45 @@ static int nn_unroll(const cg_gemm *m, int64_t kc)
     return kc % NN_UNROLL == 0 && m->m * m->n * m->k >= NN_UNROLL_MACS ? NN_UNROLL : 1;
 }
 
-/* Row i0 + r of a tile, or with `end` (rows from end on are not C's: the
- * last tile of a range) the last row where it would lie past it. */
-static LLVMValueRef tile_row(cg *g, LLVMValueRef i0, int r, LLVMValueRef end)
+/* A tile's rows: i0 + r, or with `end` (the rows from end on are not C's:
+ * the last tile of a range) the last row of C for those past it. */
+typedef struct rowset {
+    LLVMValueRef in[MAX_MR]; /* whether row r is C's (NULL: it is) */
+    LLVMValueRef back;       /* end - 1 - i0: C's last row, counted from i0 (NULL without end) */
+} rowset;
+
+static rowset tile_rowset(cg *g, LLVMValueRef i0, int mr, LLVMValueRef end)
 {
-    LLVMValueRef i = add_i(g, i0, r);
-    if (!end || r == 0)
-        return i;
-    return LLVMBuildSelect(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, i, end, ""), i, add_i(g, end, -1), "");
+    rowset t = {.back = NULL};
+    if (end) {
+        t.back = LLVMBuildNSWSub(g->b, add_i(g, end, -1), i0, "");
+        for (int r = 1; r < mr; r++)
+            t.in[r] = LLVMBuildICmp(g->b, LLVMIntSLT, add_i(g, i0, r), end, "");
+    }
+    return t;
 }
 
-/* Whether row (or column) i0 + r is C's when those from `end` on are not
- * (NULL: it is). */
-static LLVMValueRef inside(cg *g, LLVMValueRef i0, int r, LLVMValueRef end)
+/* Where row r lies from row i0, in bytes, in an operand whose rows are ld
+ * floats apart, when it may lie past the end: a select between r rows
+ * and `back` (back_bytes), made once — the code generator cannot sink a
+ * select back into a loop as arithmetic, as it would a product. NULL: a
+ * constant r * ld floats. */
+static LLVMValueRef back_bytes(cg *g, const rowset *t, int64_t ld)
 {
-    return end && r > 0 ? LLVMBuildICmp(g->b, LLVMIntSLT, add_i(g, i0, r), end, "") : NULL;
+    return t->back ? cg_idx(g, t->back, ld * 4, NULL) : NULL;
+}
+
+static LLVMValueRef row_bytes(cg *g, const rowset *t, int r, int64_t ld, LLVMValueRef back)
+{
+    return t->in[r] ? LLVMBuildSelect(g->b, t->in[r], cg_i64(g, r * ld * 4), back, "") : NULL;
+}
+
+/* p (at row i0) moved to row r: by row_bytes' select, or by a constant. */
+static LLVMValueRef row_ptr(cg *g, LLVMValueRef p, LLVMValueRef bytes, int r, int64_t ld)
+{
+    if (bytes)
+        return LLVMBuildGEP2(g->b, LLVMInt8TypeInContext(g->ctx), p, &bytes, 1, "");
+    return r > 0 ? cg_at(g, p, cg_i64(g, r * ld)) : p;
 }
 
 /* What is emitted between guard_begin and guard_end runs only where cond
@@ -180,13 +204,13 @@ static void nn_tile(cg *g, const vec *v, const cg_gemm *m, const asrc *as, const
                     LLVMValueRef end, LLVMValueRef j0, int64_t kc, int from_c, int mr, int nv, int last)
 {
     LLVMValueRef init[MAX_MR][MAX_NV], acc[MAX_MR][MAX_NV], next[MAX_MR][MAX_NV], cp[MAX_MR][MAX_NV];
-    LLVMValueRef packed = as->base ? cg_idx(g, LLVMBuildNSWSub(g->b, i0, as->base, ""), kc, NULL) : NULL;
-    LLVMValueRef arow = packed ? packed : i0; /* the first row: the packed tile's, or the operand's */
+    rowset rows = tile_rowset(g, i0, mr, end);
+    LLVMValueRef c0 = cg_at(g, m->c, cg_idx(g, i0, m->ldc, j0)), cback = back_bytes(g, &rows, m->ldc);
     for (int r = 0; r < mr; r++) {
-        LLVMValueRef crow = cg_idx(g, tile_row(g, i0, r, end), m->ldc, j0);
+        LLVMValueRef crow = row_ptr(g, c0, row_bytes(g, &rows, r, m->ldc, cback), r, m->ldc);
         for (int c = 0; c < nv; c++) {
             int lanes = c == nv - 1 ? last : v->w;
-            cp[r][c] = cg_at(g, m->c, add_i(g, crow, c * v->w));
+            cp[r][c] = c > 0 ? cg_at(g, crow, cg_i64(g, c * v->w)) : crow;
             if (from_c)
                 init[r][c] = vload(g, v, cp[r][c], lanes);
             else if (r > 0)
@@ -197,18 +221,15 @@ static void nn_tile(cg *g, const vec *v, const cg_gemm *m, const asrc *as, const
     }
     /* One pointer into A (at the tile's first row) and one into B step
      * along the reduction, and every load is one addressing mode: the
-     * pointer plus a constant, or for a guarded tile's later rows plus a
-     * byte offset chosen once (the row, or the last row of C when it lies
-     * past the end) — a select, which the code generator cannot sink back
-     * into the loop as arithmetic. */
+     * pointer plus a constant, or for a guarded tile's later rows plus
+     * row_bytes' offset. A packed block holds its rows adjacent. */
+    LLVMValueRef packed = as->base ? cg_idx(g, LLVMBuildNSWSub(g->b, i0, as->base, ""), kc, NULL) : NULL;
+    LLVMValueRef arow = packed ? packed : i0; /* the first row: the packed tile's, or the operand's */
     LLVMValueRef a_start = cg_at(g, as->a, cg_idx(g, as->p, as->ak, cg_idx(g, arow, as->am, NULL)));
     LLVMValueRef b_start = cg_at(g, bs->b, cg_idx(g, bs->p0, bs->ld, bs->j0));
-    LLVMValueRef row_bytes[MAX_MR] = {NULL};
-    if (end && !packed) {
-        LLVMValueRef last = cg_idx(g, LLVMBuildNSWSub(g->b, add_i(g, end, -1), i0, ""), as->am * 4, NULL);
-        for (int r = 1; r < mr; r++)
-            row_bytes[r] = LLVMBuildSelect(g->b, inside(g, i0, r, end), cg_i64(g, r * as->am * 4), last, "");
-    }
+    LLVMValueRef abytes[MAX_MR] = {NULL}, aback = packed ? NULL : back_bytes(g, &rows, as->am);
+    for (int r = 0; r < mr && aback; r++)
+        abytes[r] = row_bytes(g, &rows, r, as->am, aback);
     LLVMBasicBlockRef pre = LLVMGetInsertBlock(g->b);
     int u = nn_unroll(m, kc);
     cg_loop l = cg_for(g, 0, kc, u, "gk");
@@ -219,13 +240,13 @@ static void nn_tile(cg *g, const vec *v, const cg_gemm *m, const asrc *as, const
             acc[r][c] = next[r][c] = carried(g, v->t, init[r][c], pre);
     LLVMValueRef arow_p[MAX_MR];
     for (int r = 0; r < mr; r++)
-        arow_p[r] = row_bytes[r] ? LLVMBuildGEP2(g->b, LLVMInt8TypeInContext(g->ctx), ap, &row_bytes[r], 1, "") : ap;
+        arow_p[r] = row_ptr(g, ap, abytes[r], 0, as->am);
     for (int q = 0; q < u; q++) { /* p = p0 + k + q, in order: the same sums */
         LLVMValueRef bv[MAX_NV];
         for (int c = 0; c < nv; c++)
             bv[c] = vload(g, v, cg_at(g, bp, cg_i64(g, q * bs->ld + c * v->w)), c == nv - 1 ? last : v->w);
         for (int r = 0; r < mr; r++) {
-            int64_t off = (row_bytes[r] ? 0 : r * as->am) + q * as->ak;
+            int64_t off = (abytes[r] ? 0 : r * as->am) + q * as->ak;
             LLVMValueRef a = splat(g, v, cg_load(g, cg_at(g, arow_p[r], cg_i64(g, off))));
             for (int c = 0; c < nv; c++)
                 next[r][c] = cg_fmuladd(g, a, bv[c], next[r][c]);
@@ -240,7 +261,7 @@ static void nn_tile(cg *g, const vec *v, const cg_gemm *m, const asrc *as, const
         for (int c = 0; c < nv; c++)
             LLVMAddIncoming(acc[r][c], &next[r][c], &latch, 1);
     for (int r = 0; r < mr; r++) {
-        LLVMBasicBlockRef done = guard_begin(g, inside(g, i0, r, end)); /* a row past the end: not stored */
+        LLVMBasicBlockRef done = guard_begin(g, rows.in[r]); /* a row past the end: not stored */
         for (int c = 0; c < nv; c++)
             vstore(g, v, next[r][c], cp[r][c], c == nv - 1 ? last : v->w);
         guard_end(g, done);
