@@ -170,7 +170,7 @@ static LLVMValueRef row_bytes(cg *g, const rowset *t, int r, int64_t ld, LLVMVal
 static LLVMValueRef row_ptr(cg *g, LLVMValueRef p, LLVMValueRef bytes, int r, int64_t ld)
 {
     if (bytes)
-        return LLVMBuildGEP2(g->b, LLVMInt8TypeInContext(g->ctx), p, &bytes, 1, "");
+        return cg_at_bytes(g, p, bytes);
     return r > 0 ? cg_at(g, p, cg_i64(g, r * ld)) : p;
 }
 
@@ -418,22 +418,28 @@ static void nt_tile(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef i0, LLVM
     for (int c = 0; c < nr; c++)
         brow[c] = cg_idx(g, add_i(g, j0, c), m->ldb, NULL);
     int64_t full = m->k / v->w * v->w;
-    if (full > 0) {
+    if (full > 0) { /* one pointer into A's rows and one into B's step along p; every load a constant from one */
+        LLVMValueRef a_start = cg_at(g, m->a, arow[0]), b_start = cg_at(g, m->b, brow[0]);
         LLVMBasicBlockRef pre = LLVMGetInsertBlock(g->b);
         cg_loop p = cg_for(g, 0, full, v->w, "gp");
+        LLVMValueRef ap = carried(g, LLVMTypeOf(a_start), a_start, pre);
+        LLVMValueRef bp = carried(g, LLVMTypeOf(b_start), b_start, pre);
         LLVMValueRef av[NT_MR], next[NT_MR][NT_NR];
         for (int r = 0; r < mr; r++)
             for (int c = 0; c < nr; c++)
                 acc[r][c] = carried(g, v->t, sum[r][c], pre);
         for (int r = 0; r < mr; r++)
-            av[r] = vload(g, v, cg_at(g, m->a, LLVMBuildNSWAdd(g->b, arow[r], p.iv, "")), v->w);
+            av[r] = vload(g, v, cg_at(g, ap, cg_i64(g, r * m->a_m)), v->w);
         for (int c = 0; c < nr; c++) {
-            LLVMValueRef bv = vload(g, v, cg_at(g, m->b, LLVMBuildNSWAdd(g->b, brow[c], p.iv, "")), v->w);
+            LLVMValueRef bv = vload(g, v, cg_at(g, bp, cg_i64(g, c * m->ldb)), v->w);
             for (int r = 0; r < mr; r++)
                 next[r][c] = cg_fmuladd(g, av[r], bv, acc[r][c]);
         }
+        LLVMValueRef ap_next = step_pointer(g, ap, v->w), bp_next = step_pointer(g, bp, v->w);
         LLVMBasicBlockRef latch = LLVMGetInsertBlock(g->b);
         cg_end(g, &p);
+        LLVMAddIncoming(ap, &ap_next, &latch, 1);
+        LLVMAddIncoming(bp, &bp_next, &latch, 1);
         for (int r = 0; r < mr; r++)
             for (int c = 0; c < nr; c++) {
                 LLVMAddIncoming(acc[r][c], &next[r][c], &latch, 1);

@@ -50,6 +50,8 @@ void cg_end(cg *g, cg_loop *l);
 void cg_end_scalar(cg *g, cg_loop *l);
 /* base + index (a float*); index is an i64 value. */
 LLVMValueRef cg_at(cg *g, LLVMValueRef base, LLVMValueRef index);
+/* p (a float*) + bytes (an i64 value), as a float* (a plain GEP). */
+LLVMValueRef cg_at_bytes(cg *g, LLVMValueRef p, LLVMValueRef bytes);
 /* mem + off (+ index when not NULL). */
 LLVMValueRef cg_mem(cg *g, int64_t off, LLVMValueRef index);
 LLVMValueRef cg_load(cg *g, LLVMValueRef ptr);

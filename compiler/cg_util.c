@@ -66,6 +66,13 @@ LLVMValueRef cg_at(cg *g, LLVMValueRef base, LLVMValueRef index)
     return LLVMBuildInBoundsGEP2(g->b, g->f32, base, &index, 1, "");
 }
 
+LLVMValueRef cg_at_bytes(cg *g, LLVMValueRef p, LLVMValueRef bytes)
+{
+    LLVMTypeRef i8 = LLVMInt8TypeInContext(g->ctx);
+    LLVMValueRef b = LLVMBuildPointerCast(g->b, p, LLVMPointerType(i8, 0), ""); /* a no-op with opaque pointers */
+    return LLVMBuildPointerCast(g->b, LLVMBuildGEP2(g->b, i8, b, &bytes, 1, ""), g->ptr, "");
+}
+
 LLVMValueRef cg_mem(cg *g, int64_t off, LLVMValueRef index)
 {
     LLVMValueRef i = cg_i64(g, off);
