@@ -119,14 +119,17 @@ static LLVMValueRef bias_at(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef 
 }
 
 /* The reduction loop runs NN_UNROLL k steps per iteration when kc allows
- * and the product has NN_UNROLL_MACS multiply-adds or more: half the loop
- * overhead on short reductions such as LeNet's k = 150 (~20% on those
- * products), and fashion_mlp's step ~15% faster. A smaller product's
- * loop overhead is too little time to pay for the second copy of its
- * reduction step, which is compile time (digits: 50 against 75 ms, the
- * step the same; LeNet's dense layers, 13% of its module). */
+ * and the product has NN_UNROLL_MACS multiply-adds or more. The second
+ * copy of the reduction step halves the loop's overhead: fashion_mlp's
+ * step 12% faster with it (its products 17M and 51M multiply-adds; ABBA of
+ * 8), LeNet's the same. It costs ~150 IR instructions per product, ~3 ms
+ * of compile on two threads; saving ~10% of a product of 8M
+ * multiply-adds (~0.1 ms a step) over a range test's few hundred steps
+ * is about as much, so smaller products keep one copy (digits' compile
+ * 75 -> 50 ms, its step the same; LeNet's dense layers 13% of its
+ * module). */
 enum { NN_UNROLL = 2 };
-#define NN_UNROLL_MACS (INT64_C(1) << 22)
+#define NN_UNROLL_MACS (INT64_C(1) << 23)
 
 static int nn_unroll(const cg_gemm *m, int64_t kc)
 {
