@@ -2,7 +2,7 @@
  * plan (the LIBXSMM approach): explicit vector IR, accumulators held in
  * registers (phi nodes) across the whole reduction, masked loads/stores
  * for a partial last vector, the rows past the last whole tile as one more
- * tile that stores only C's rows. The dense layer
+ * tile whose rows past the end repeat C's last row. The dense layer
  * (cg_dense.c) and, through im2col, conv2d use them for the forward pass
  * and both backward products.
  *
@@ -177,32 +177,12 @@ static LLVMValueRef row_ptr(cg *g, LLVMValueRef p, LLVMValueRef bytes, int r, in
     return r > 0 ? cg_at(g, p, cg_i64(g, r * ld)) : p;
 }
 
-/* What is emitted between guard_begin and guard_end runs only where cond
- * holds (NULL: always). */
-static LLVMBasicBlockRef guard_begin(cg *g, LLVMValueRef cond)
-{
-    if (!cond)
-        return NULL;
-    LLVMBasicBlockRef yes = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "gst");
-    LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "gstdone");
-    LLVMBuildCondBr(g->b, cond, yes, done);
-    LLVMPositionBuilderAtEnd(g->b, yes);
-    return done;
-}
-
-static void guard_end(cg *g, LLVMBasicBlockRef done)
-{
-    if (done) {
-        LLVMBuildBr(g->b, done);
-        LLVMPositionBuilderAtEnd(g->b, done);
-    }
-}
-
 /* One tile: rows i0..i0+mr, vectors j0 + c*w for c < nv, the last one
  * `last` lanes wide, summing kc steps of A (from `as`) times B
- * (from `bs`); with `end`, the rows from end on are summed but not
- * stored. The accumulators start from C itself (`from_c`, a later block
- * of the reduction) or from the bias (zero without one). */
+ * (from `bs`); with `end`, the rows from end on are C's last row again
+ * (rowset), overwritten by the real one. The accumulators start from C
+ * itself (`from_c`, a later block of the reduction) or from the bias
+ * (zero without one). */
 static void nn_tile(cg *g, const vec *v, const cg_gemm *m, const asrc *as, const bsrc *bs, LLVMValueRef i0,
                     LLVMValueRef end, LLVMValueRef j0, int64_t kc, int from_c, int mr, int nv, int last)
 {
@@ -263,18 +243,17 @@ static void nn_tile(cg *g, const vec *v, const cg_gemm *m, const asrc *as, const
     for (int r = 0; r < mr; r++)
         for (int c = 0; c < nv; c++)
             LLVMAddIncoming(acc[r][c], &next[r][c], &latch, 1);
-    for (int r = 0; r < mr; r++) {
-        LLVMBasicBlockRef done = guard_begin(g, rows.in[r]); /* a row past the end: not stored */
+    /* Last row first: a row past the end points at C's last row, which the
+     * row that is C's then overwrites — no branches around the stores. */
+    for (int r = mr - 1; r >= 0; r--)
         for (int c = 0; c < nv; c++)
             vstore(g, v, next[r][c], cp[r][c], c == nv - 1 ? last : v->w);
-        guard_end(g, done);
-    }
 }
 
 /* A range of n rows (or columns) from base in tiles of t: whole tiles,
  * the last one guarded (end) when n is not a multiple of t — one tile's
- * code instead of two, the rows past the end summed and not stored — or
- * one tile of n when n < t. */
+ * code instead of two, the rows past the end repeating the last — or one
+ * tile of n when n < t. */
 typedef struct tiling {
     int64_t span;     /* rows covered by the loop */
     int size;         /* rows per tile */
