@@ -385,33 +385,34 @@ void cg_gemm_nn_cols(cg *g, const cg_gemm *m, LLVMValueRef base, int64_t count)
 
 /* ---- NT: dot products, vectors along p ---------------------------------------- */
 
-/* One tile of mr x nr dot products starting at (i0, j0). (Not the
- * nn kernel's guarded last tile for the rows and columns left over: with
- * dot products this short, digits' step was 10% slower for it.) */
-static void nt_tile(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef i0, LLVMValueRef j0, int mr, int nr)
+/* Rows i0 .. i0 + mr of A and C for the dot-product tiles along them:
+ * where each row starts (rowset: with `end`, the rows past it are the last
+ * row again, overwritten by the real one, as in the nn kernel). */
+typedef struct nt_rowset {
+    LLVMValueRef a0, c0;                     /* row i0 of A and of C */
+    LLVMValueRef abytes[NT_MR], cbytes[NT_MR]; /* row_bytes: NULL for a constant distance */
+} nt_rowset;
+
+/* One tile of mr x nr dot products, rows from t, columns from j0. */
+static void nt_tile(cg *g, const vec *v, const cg_gemm *m, const nt_rowset *t, LLVMValueRef j0, int mr, int nr)
 {
     LLVMValueRef acc[NT_MR][NT_NR], sum[NT_MR][NT_NR];
-    LLVMValueRef arow[NT_MR], brow[NT_NR];
-    for (int r = 0; r < mr; r++) {
-        arow[r] = cg_idx(g, add_i(g, i0, r), m->a_m, NULL);
+    for (int r = 0; r < mr; r++)
         for (int c = 0; c < nr; c++)
             sum[r][c] = LLVMConstNull(v->t);
-    }
-    for (int c = 0; c < nr; c++)
-        brow[c] = cg_idx(g, add_i(g, j0, c), m->ldb, NULL);
+    LLVMValueRef b0 = cg_at(g, m->b, cg_idx(g, j0, m->ldb, NULL));
     int64_t full = m->k / v->w * v->w;
-    if (full > 0) { /* one pointer into A's rows and one into B's step along p; every load a constant from one */
-        LLVMValueRef a_start = cg_at(g, m->a, arow[0]), b_start = cg_at(g, m->b, brow[0]);
+    if (full > 0) { /* one pointer into A's rows and one into B's step along p */
         LLVMBasicBlockRef pre = LLVMGetInsertBlock(g->b);
         cg_loop p = cg_for(g, 0, full, v->w, "gp");
-        LLVMValueRef ap = carried(g, LLVMTypeOf(a_start), a_start, pre);
-        LLVMValueRef bp = carried(g, LLVMTypeOf(b_start), b_start, pre);
+        LLVMValueRef ap = carried(g, LLVMTypeOf(t->a0), t->a0, pre);
+        LLVMValueRef bp = carried(g, LLVMTypeOf(b0), b0, pre);
         LLVMValueRef av[NT_MR], next[NT_MR][NT_NR];
         for (int r = 0; r < mr; r++)
             for (int c = 0; c < nr; c++)
                 acc[r][c] = carried(g, v->t, sum[r][c], pre);
         for (int r = 0; r < mr; r++)
-            av[r] = vload(g, v, cg_at(g, ap, cg_i64(g, r * m->a_m)), v->w);
+            av[r] = vload(g, v, row_ptr(g, ap, t->abytes[r], r, m->a_m), v->w);
         for (int c = 0; c < nr; c++) {
             LLVMValueRef bv = vload(g, v, cg_at(g, bp, cg_i64(g, c * m->ldb)), v->w);
             for (int r = 0; r < mr; r++)
@@ -432,40 +433,43 @@ static void nt_tile(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef i0, LLVM
         int lanes = (int)(m->k - full);
         LLVMValueRef av[NT_MR];
         for (int r = 0; r < mr; r++)
-            av[r] = vload(g, v, cg_at(g, m->a, add_i(g, arow[r], full)), lanes);
+            av[r] = vload(g, v, cg_at(g, row_ptr(g, t->a0, t->abytes[r], r, m->a_m), cg_i64(g, full)), lanes);
         for (int c = 0; c < nr; c++) {
-            LLVMValueRef bv = vload(g, v, cg_at(g, m->b, add_i(g, brow[c], full)), lanes);
+            LLVMValueRef bv = vload(g, v, cg_at(g, b0, cg_i64(g, c * m->ldb + full)), lanes);
             for (int r = 0; r < mr; r++)
                 sum[r][c] = cg_fmuladd(g, av[r], bv, sum[r][c]);
         }
     }
     vec four = {.w = NT_NR, .t = LLVMVectorType(g->f32, NT_NR)};
-    for (int r = 0; r < mr; r++)
-        vstore(g, &four, lane_sums4(g, v, sum[r], nr), cg_at(g, m->c, cg_idx(g, add_i(g, i0, r), m->ldc, j0)), nr);
+    for (int r = mr - 1; r >= 0; r--) /* last row first: see nt_rowset */
+        vstore(g, &four, lane_sums4(g, v, sum[r], nr), cg_at(g, row_ptr(g, t->c0, t->cbytes[r], r, m->ldc), j0), nr);
 }
 
-static void nt_cols(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef i0, int mr)
+static void nt_cols(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef i0, LLVMValueRef end, int mr)
 {
+    rowset rows = tile_rowset(g, i0, mr, end);
+    nt_rowset t = {.a0 = cg_at(g, m->a, cg_idx(g, i0, m->a_m, NULL)), .c0 = cg_at(g, m->c, cg_idx(g, i0, m->ldc, NULL))};
+    LLVMValueRef aback = back_bytes(g, &rows, m->a_m), cback = back_bytes(g, &rows, m->ldc);
+    for (int r = 0; r < mr; r++) {
+        t.abytes[r] = row_bytes(g, &rows, r, m->a_m, aback);
+        t.cbytes[r] = row_bytes(g, &rows, r, m->ldc, cback);
+    }
     int64_t full = m->n / NT_NR * NT_NR;
     if (full > 0) {
         cg_loop j = cg_for(g, 0, full, NT_NR, "gj");
-        nt_tile(g, v, m, i0, j.iv, mr, NT_NR);
+        nt_tile(g, v, m, &t, j.iv, mr, NT_NR);
         cg_end(g, &j);
     }
     if (full < m->n)
-        nt_tile(g, v, m, i0, cg_i64(g, full), mr, (int)(m->n - full));
+        nt_tile(g, v, m, &t, cg_i64(g, full), mr, (int)(m->n - full));
 }
 
 void cg_gemm_nt_rows(cg *g, const cg_gemm *m, LLVMValueRef base, int64_t count)
 {
     vec v = host_vec(g);
     int mr = vector_registers(&v) == 32 ? NT_MR : 3; /* 3 x 4 sums + 3 of A: 15 of 16 registers */
-    int64_t full = count / mr * mr;
-    if (full > 0) {
-        cg_loop i = cg_for(g, 0, full, mr, "gi");
-        nt_cols(g, &v, m, LLVMBuildNSWAdd(g->b, base, i.iv, ""), mr);
-        cg_end(g, &i);
-    }
-    if (full < count)
-        nt_cols(g, &v, m, add_i(g, base, full), (int)(count - full));
+    tiling tr = tile_range(g, base, count, mr);
+    cg_loop i = cg_for(g, 0, tr.span, tr.size, "gi");
+    nt_cols(g, &v, m, LLVMBuildNSWAdd(g->b, base, i.iv, ""), tr.end, tr.size);
+    cg_end(g, &i);
 }
