@@ -13,7 +13,8 @@
 
 /* What identifies an entry: lrc's version, the module's bitcode and
  * `target`, the text naming everything else the code depends on (LLVM's
- * version, the CPU and its features, the pipeline) — the last two by
+ * version, the CPU and its features, the pass pipeline and the code
+ * generator's settings: cg_describe_compile) — the last two by
  * their SHA-256. */
 typedef struct jit_cache_key {
     char text[192];
