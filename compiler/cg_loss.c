@@ -36,7 +36,11 @@ static LLVMValueRef row_max(cg *g, const plan_layer *l, LLVMValueRef row)
     return cg_load(g, m);
 }
 
-/* sum_o exp(y[b][o] - max); with grad, dy[b][o] = that exp. */
+/* sum_o exp(y[b][o] - max); with grad, dy[b][o] = that exp. The loops
+ * over one sample's classes stay scalar (cg_end_scalar): vectorised, ten
+ * classes became masked loads and stores around an exp that LLVM splits
+ * into scalar calls anyway — lrc_step's code generation 14 -> 8 ms for
+ * LeNet, digits' step 3% faster (paired ABBA of 10). */
 static LLVMValueRef row_sumexp(cg *g, const plan_layer *l, LLVMValueRef row, LLVMValueRef max, int grad)
 {
     LLVMValueRef s = cg_slot(g, "sumexp");
@@ -48,7 +52,7 @@ static LLVMValueRef row_sumexp(cg *g, const plan_layer *l, LLVMValueRef row, LLV
     if (grad)
         cg_store(g, e, cg_mem(g, l->dy, k));
     cg_store(g, cg_reduce_add(g, cg_load(g, s), e), s);
-    cg_end(g, &o);
+    cg_end_scalar(g, &o);
     return cg_load(g, s);
 }
 
@@ -60,7 +64,7 @@ static void row_softmax_grad(cg *g, const plan_layer *l, LLVMValueRef row, LLVMV
     cg_loop o = cg_for(g, 0, l->out, 1, "go");
     LLVMValueRef p = cg_mem(g, l->dy, LLVMBuildNSWAdd(g->b, row, o.iv, ""));
     cg_store(g, LLVMBuildFMul(g->b, cg_load(g, p), scale, ""), p);
-    cg_end(g, &o);
+    cg_end_scalar(g, &o);
     LLVMValueRef lp = cg_mem(g, l->dy, LLVMBuildNSWAdd(g->b, row, label, ""));
     cg_store(g, LLVMBuildFSub(g->b, cg_load(g, lp), cg_f32(g, inv_batch), ""), lp);
 }
@@ -86,7 +90,7 @@ static LLVMValueRef row_soft(cg *g, const plan_layer *l, LLVMValueRef t, LLVMVal
         cg_store(g, LLVMBuildFSub(g->b, LLVMBuildFMul(g->b, cg_load(g, p), scale, ""),
                                   LLVMBuildFMul(g->b, tv, cg_f32(g, inv_batch), ""), ""), p);
     }
-    cg_end(g, &o);
+    cg_end_scalar(g, &o);
     return cg_load(g, acc);
 }
 
