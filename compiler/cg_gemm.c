@@ -154,22 +154,19 @@ static rowset tile_rowset(cg *g, LLVMValueRef i0, int mr, LLVMValueRef end)
     return t;
 }
 
-/* Where row r lies from row i0, in bytes, in an operand whose rows are ld
- * floats apart, when it may lie past the end: a select between r rows
- * and `back` (back_bytes), made once — the code generator cannot sink a
- * select back into a loop as arithmetic, as it would a product. NULL: a
- * constant r * ld floats. */
-static LLVMValueRef back_bytes(cg *g, const rowset *t, int64_t ld)
+/* Where each row of the tile lies from row i0, in bytes, in an operand
+ * whose rows are ld floats apart: NULL for a constant r * ld floats, or
+ * for a row that may lie past the end a select between r rows and C's
+ * last row, made once — the code generator cannot sink a select back into
+ * a loop as arithmetic, as it would a product. */
+static void row_offsets(cg *g, const rowset *t, int mr, int64_t ld, LLVMValueRef *bytes)
 {
-    return t->back ? cg_idx(g, t->back, ld * 4, NULL) : NULL;
+    LLVMValueRef back = t->back ? cg_idx(g, t->back, ld * 4, NULL) : NULL;
+    for (int r = 0; r < mr; r++)
+        bytes[r] = t->in[r] ? LLVMBuildSelect(g->b, t->in[r], cg_i64(g, r * ld * 4), back, "") : NULL;
 }
 
-static LLVMValueRef row_bytes(cg *g, const rowset *t, int r, int64_t ld, LLVMValueRef back)
-{
-    return t->in[r] ? LLVMBuildSelect(g->b, t->in[r], cg_i64(g, r * ld * 4), back, "") : NULL;
-}
-
-/* p (at row i0) moved to row r: by row_bytes' select, or by a constant. */
+/* p (at row i0) moved to row r: by row_offsets' select, or by a constant. */
 static LLVMValueRef row_ptr(cg *g, LLVMValueRef p, LLVMValueRef bytes, int r, int64_t ld)
 {
     if (bytes)
@@ -188,9 +185,10 @@ static void nn_tile(cg *g, const vec *v, const cg_gemm *m, const asrc *as, const
 {
     LLVMValueRef init[MAX_MR][MAX_NV], acc[MAX_MR][MAX_NV], next[MAX_MR][MAX_NV], cp[MAX_MR][MAX_NV];
     rowset rows = tile_rowset(g, i0, mr, end);
-    LLVMValueRef c0 = cg_at(g, m->c, cg_idx(g, i0, m->ldc, j0)), cback = back_bytes(g, &rows, m->ldc);
+    LLVMValueRef c0 = cg_at(g, m->c, cg_idx(g, i0, m->ldc, j0)), cbytes[MAX_MR], abytes[MAX_MR] = {NULL};
+    row_offsets(g, &rows, mr, m->ldc, cbytes);
     for (int r = 0; r < mr; r++) {
-        LLVMValueRef crow = row_ptr(g, c0, row_bytes(g, &rows, r, m->ldc, cback), r, m->ldc);
+        LLVMValueRef crow = row_ptr(g, c0, cbytes[r], r, m->ldc);
         for (int c = 0; c < nv; c++) {
             int lanes = c == nv - 1 ? last : v->w;
             cp[r][c] = c > 0 ? cg_at(g, crow, cg_i64(g, c * v->w)) : crow;
@@ -205,14 +203,13 @@ static void nn_tile(cg *g, const vec *v, const cg_gemm *m, const asrc *as, const
     /* One pointer into A (at the tile's first row) and one into B step
      * along the reduction, and every load is one addressing mode: the
      * pointer plus a constant, or for a guarded tile's later rows plus
-     * row_bytes' offset. A packed block holds its rows adjacent. */
+     * row_offsets' offset. A packed block holds its rows adjacent. */
     LLVMValueRef packed = as->base ? cg_idx(g, LLVMBuildNSWSub(g->b, i0, as->base, ""), kc, NULL) : NULL;
     LLVMValueRef arow = packed ? packed : i0; /* the first row: the packed tile's, or the operand's */
     LLVMValueRef a_start = cg_at(g, as->a, cg_idx(g, as->p, as->ak, cg_idx(g, arow, as->am, NULL)));
     LLVMValueRef b_start = cg_at(g, bs->b, cg_idx(g, bs->p0, bs->ld, bs->j0));
-    LLVMValueRef abytes[MAX_MR] = {NULL}, aback = packed ? NULL : back_bytes(g, &rows, as->am);
-    for (int r = 0; r < mr && aback; r++)
-        abytes[r] = row_bytes(g, &rows, r, as->am, aback);
+    if (!packed)
+        row_offsets(g, &rows, mr, as->am, abytes);
     LLVMBasicBlockRef pre = LLVMGetInsertBlock(g->b);
     int u = nn_unroll(m, kc);
     cg_loop l = cg_for(g, 0, kc, u, "gk");
@@ -390,7 +387,7 @@ void cg_gemm_nn_cols(cg *g, const cg_gemm *m, LLVMValueRef base, int64_t count)
  * row again, overwritten by the real one, as in the nn kernel). */
 typedef struct nt_rowset {
     LLVMValueRef a0, c0;                     /* row i0 of A and of C */
-    LLVMValueRef abytes[NT_MR], cbytes[NT_MR]; /* row_bytes: NULL for a constant distance */
+    LLVMValueRef abytes[NT_MR], cbytes[NT_MR]; /* row_offsets: NULL for a constant distance */
 } nt_rowset;
 
 /* One tile of mr x nr dot products, rows from t, columns from j0. */
@@ -449,11 +446,8 @@ static void nt_cols(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef i0, LLVM
 {
     rowset rows = tile_rowset(g, i0, mr, end);
     nt_rowset t = {.a0 = cg_at(g, m->a, cg_idx(g, i0, m->a_m, NULL)), .c0 = cg_at(g, m->c, cg_idx(g, i0, m->ldc, NULL))};
-    LLVMValueRef aback = back_bytes(g, &rows, m->a_m), cback = back_bytes(g, &rows, m->ldc);
-    for (int r = 0; r < mr; r++) {
-        t.abytes[r] = row_bytes(g, &rows, r, m->a_m, aback);
-        t.cbytes[r] = row_bytes(g, &rows, r, m->ldc, cback);
-    }
+    row_offsets(g, &rows, mr, m->a_m, t.abytes);
+    row_offsets(g, &rows, mr, m->ldc, t.cbytes);
     int64_t full = m->n / NT_NR * NT_NR;
     if (full > 0) {
         cg_loop j = cg_for(g, 0, full, NT_NR, "gj");

@@ -195,7 +195,8 @@ static void pack_a_steps(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef buf
  * after p, mr floats each (the tile's rows for one step of the reduction
  * side by side, where its broadcasts read them). Rows from `end` on are
  * not A's (the last tile of the block): they are read as the last row
- * again, or masked off, and no tile uses them. Each store writes a whole
+ * again, or masked off, and what a tile sums from them is overwritten by
+ * C's last row (cg_gemm.c stores it last). Each store writes a whole
  * vector, its lanes past mr overwritten by the next. */
 static void pack_a_tile(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef buf, LLVMValueRef at, LLVMValueRef i,
                         LLVMValueRef end, LLVMValueRef p0, int64_t kc, int mr)

@@ -28,11 +28,12 @@ static char *dup_message(const char *prefix, const char *text)
  * instructions, two compile threads, znver3), which machine code
  * generation took ~75% of the compile:
  * - No loop strength reduction (LLVM's -disable-lsr): it took a quarter
- *   of code generation, rewriting the kernels' addresses, which are row *
- *   stride + offset from one base already, into one pointer per row
- *   stepped on its own (seven adds in the 6 x 2 tile's loop instead of an
- *   imul, a shl and a lea). Every step the same speed without it (min and
- *   median of 5-6 interleaved: LeNet, digits, fashion_mlp).
+ *   of code generation. The kernels do its work themselves: their loops
+ *   step one pointer into each operand (cg_gemm.c), 5 scalar
+ *   instructions where LSR's had 4-8; with addresses computed from the
+ *   loop counter instead, fashion_mlp's step was 7-13% slower. The steps
+ *   are the same speed as with LSR (paired ABBA: fashion_mlp, LeNet,
+ *   digits).
  * - Level "less" (-O1) instead of "aggressive": ~10% less time, the same
  *   steps. It still selects instructions with the full SelectionDAG and
  *   allocates registers with the greedy allocator, which is what the
