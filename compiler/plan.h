@@ -121,14 +121,17 @@ int64_t plan_layer_params(const plan_layer *l);
  * it goes) rather than as dot products along W's rows: a DENSE or CONV2D
  * layer with a dx and PLAN_WT_MIN_ROWS rows of dz and more (enough row
  * tiles to reuse each packed sliver), and either a W of PLAN_WT_MIN_FLOATS
- * and more (it would not stay in a core's L2 cache while the dot products
- * run over it once per few rows) or fewer than PLAN_DOT_MIN outputs and
+ * (256 KB) and more (it would not stay in a core's L2 cache, beside dz
+ * and dx, while the dot products run over it once per few rows:
+ * fashion_mlp's 512 x 256 W2, 512 KB, a Zen 3 core's whole L2, took as
+ * long as nn products of 1.5x its multiply-adds; as nn 0.65x that, the
+ * step 6% shorter) or fewer than PLAN_DOT_MIN outputs and
  * PLAN_DOT_MIN_ROWS rows or more (dot products that short spend as much on
  * summing their lanes as on the multiply-adds: LeNet's conv2 dx, 16 long
  * over 12,800 rows, took 14% of its step, 10% faster as nn on znver3; a
  * dense layer's few batch rows gain little for the transposes' code:
  * digits' step the same, its compile 14% shorter without). */
-#define PLAN_WT_MIN_FLOATS (256 * 1024)
+#define PLAN_WT_MIN_FLOATS (64 * 1024)
 #define PLAN_WT_MIN_ROWS 64
 #define PLAN_DOT_MIN 64
 #define PLAN_DOT_MIN_ROWS 1024
