@@ -174,6 +174,10 @@ static const shape shapes[] = {
      * apart: with 8-float vectors A is packed from x^T (its tiles' rows
      * adjacent, a last tile of 2), and for x W from x (a last tile of 4) */
     {40, 260, 130, 3, 0},
+    /* a W just over PLAN_WT_MIN_FLOATS (257 x 256 = 65,792 floats) at the
+     * fewest rows of dz that take it (64): dz W^T as the nn product over
+     * W^T packed block by block, 257 columns a masked last vector */
+    {64, 9, 257, 256, 1},
 };
 
 /* In the innermost loops of the products (the functions lrc_part_*,
@@ -279,13 +283,17 @@ SHAPE_TEST(5)
 SHAPE_TEST(6)
 SHAPE_TEST(7)
 SHAPE_TEST(8)
+SHAPE_TEST(9)
+
+/* one test per shape */
+_Static_assert(sizeof shapes / sizeof *shapes == 10, "a SHAPE_TEST for every shape");
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_shape_0), cmocka_unit_test(test_shape_1), cmocka_unit_test(test_shape_2),
         cmocka_unit_test(test_shape_3), cmocka_unit_test(test_shape_4), cmocka_unit_test(test_shape_5),
-        cmocka_unit_test(test_shape_6), cmocka_unit_test(test_shape_7), cmocka_unit_test(test_shape_8),
+        cmocka_unit_test(test_shape_6), cmocka_unit_test(test_shape_7), cmocka_unit_test(test_shape_8), cmocka_unit_test(test_shape_9),
         cmocka_unit_test(test_avx2_tiles_fit_registers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
