@@ -190,7 +190,7 @@ static cg_mm conv_mm(cg *g, const plan_layer *l)
 {
     return (cg_mm){.rows = g->p->batch * l->osh.h * l->osh.w, .in = l->k * l->k * l->ish.c, .out = l->osh.c,
                    .x = l->col, .w = l->w, .b = l->b, .z = l->z, .dz = l->dy, .dx = l->dcol,
-                   .dx_nn = plan_dx_transposed(g->p, l)};
+                   .dx_nn = plan_dx_transposed(g->p, l), .dw_parts = l->dw_parts, .dwt = l->dwt};
 }
 
 void cg_conv_forward(cg *g, const plan_layer *l)

@@ -82,28 +82,36 @@ static void product(cg *g, const char *name, const cg_mm *m, cg_gemm (*gemm)(cg 
 
 void cg_mm_forward(cg *g, const cg_mm *m) { product(g, "z", m, z_gemm, 0, m->rows, m->out); }
 
+/* Where a bias gradient's sums go: db[o] at dst + o, adding dz's rows
+ * [r0, r0 + rows) to what it holds, or (fresh) starting from 0. */
+typedef struct db_sums {
+    LLVMValueRef dst, r0;
+    int64_t rows;
+    int fresh;
+} db_sums;
+
 /* db[o] += dz[r][o] for o in [o0, o0 + n): in pieces (cg_piece) whose sums
- * stay in registers across the rows, each db[o] still summing r = 0, 1, ...
- * in order. (A loop over o inside the loop over r kept them in memory,
- * one load and store per row: LLVM had to unroll it fully to do better.) */
-static void db_group(cg *g, const cg_mm *m, LLVMValueRef o0, int64_t n)
+ * stay in registers across the rows, each db[o] still summing r = r0,
+ * r0 + 1, ... in order. (A loop over o inside the loop over r kept them in
+ * memory, one load and store per row: LLVM had to unroll it fully to do
+ * better.) */
+static void db_group(cg *g, const cg_mm *m, const db_sums *d, LLVMValueRef o0, int64_t n)
 {
-    int64_t db = g->p->grads + m->b;
     LLVMValueRef at[DB_PIECES], acc[DB_PIECES], next[DB_PIECES];
     int width[DB_PIECES], np = 0;
     for (int64_t o = 0; o < n; o += width[np++]) {
         width[np] = cg_piece(g, n - o);
         at[np] = LLVMBuildNSWAdd(g->b, o0, cg_i64(g, o), "");
-        acc[np] = cg_load_w(g, cg_mem(g, db, at[np]), width[np]);
+        acc[np] = d->fresh ? LLVMConstNull(cg_type_w(g, width[np])) : cg_load_w(g, cg_at(g, d->dst, at[np]), width[np]);
     }
     LLVMBasicBlockRef pre = LLVMGetInsertBlock(g->b);
-    cg_loop r = cg_for(g, 0, m->rows, 1, "bb");
+    cg_loop r = cg_for(g, 0, d->rows, 1, "bb");
     for (int k = 0; k < np; k++) { /* the phis first, at the top of the loop's block */
         LLVMValueRef phi = LLVMBuildPhi(g->b, cg_type_w(g, width[k]), "db");
         LLVMAddIncoming(phi, &acc[k], &pre, 1);
         acc[k] = phi;
     }
-    LLVMValueRef row = cg_idx(g, r.iv, m->out, NULL);
+    LLVMValueRef row = cg_idx(g, d->r0 ? LLVMBuildNSWAdd(g->b, d->r0, r.iv, "") : r.iv, m->out, NULL);
     for (int k = 0; k < np; k++)
         next[k] = LLVMBuildFAdd(g->b, acc[k], cg_load_w(g, cg_mem(g, m->dz, LLVMBuildNSWAdd(g->b, row, at[k], "")), width[k]),
                                 "");
@@ -111,27 +119,91 @@ static void db_group(cg *g, const cg_mm *m, LLVMValueRef o0, int64_t n)
     cg_end(g, &r);
     for (int k = 0; k < np; k++) {
         LLVMAddIncoming(acc[k], &next[k], &latch, 1);
-        cg_store_w(g, next[k], cg_mem(g, db, at[k]));
+        cg_store_w(g, next[k], cg_at(g, d->dst, at[k]));
     }
 }
 
-/* db[o] += sum_r dz[r][o]: groups of DB_VECTORS vectors, then the rest. */
-static void emit_db(cg *g, const cg_mm *m)
+/* db[o] += sum_r dz[r][o] over d's rows: groups of DB_VECTORS vectors,
+ * then the rest. */
+static void emit_db(cg *g, const cg_mm *m, const db_sums *d)
 {
     int64_t group = DB_VECTORS * g->vec_floats, full = m->out / group * group;
     if (full > 0) {
         cg_loop o = cg_for(g, 0, full, group, "bo");
-        db_group(g, m, o.iv, group);
+        db_group(g, m, d, o.iv, group);
         cg_end(g, &o);
     }
     if (full < m->out)
-        db_group(g, m, cg_i64(g, full), m->out - full);
+        db_group(g, m, d, cg_i64(g, full), m->out - full);
+}
+
+/* dW and db summed in m->dw_parts parts over consecutive chunks of rows
+ * (plan_dw_parts): part q is dW^T = dz^T x over its chunk, into
+ * dwt[q] = [out][in], as an nn product with vectors along x's rows (read
+ * once, contiguous) and dz broadcast, and the chunk's sums of dz's rows,
+ * into dwt[parts][q] = [out] (after the dW^T parts). A part function
+ * loops over the parts it is given, so whether they run on threads or in
+ * one call, each part sums the same rows. */
+/* Where part q's sums of dz's rows lie. */
+static int64_t dbt_at(const cg_mm *m, int64_t q) { return m->dwt + (m->dw_parts * m->in + q) * m->out; }
+
+typedef struct dw_chunks {
+    const cg_mm *m;
+    int64_t len; /* rows per part */
+} dw_chunks;
+
+static void dw_parts_range(cg *g, const void *arg, LLVMValueRef base, int64_t count)
+{
+    const dw_chunks *d = arg;
+    const cg_mm *m = d->m;
+    cg_loop q = cg_for(g, 0, count, 1, "dwq");
+    LLVMValueRef part = LLVMBuildNSWAdd(g->b, base, q.iv, ""), r0 = cg_idx(g, part, d->len, NULL);
+    cg_gemm gm = {.m = m->out, .n = m->in, .k = d->len, .a = cg_mem(g, m->dz, cg_idx(g, r0, m->out, NULL)), .a_m = 1,
+                  .a_k = m->out, .b = cg_at(g, mm_x(g, m), cg_idx(g, r0, m->in, NULL)), .ldb = m->in,
+                  .c = cg_mem(g, m->dwt, cg_idx(g, part, m->in * m->out, NULL)), .ldc = m->in};
+    cg_gemm_nn_rows(g, &gm, cg_i64(g, 0), m->out);
+    db_sums db = {.dst = cg_mem(g, dbt_at(m, 0), cg_idx(g, part, m->out, NULL)), .r0 = r0, .rows = d->len, .fresh = 1};
+    emit_db(g, m, &db);
+    cg_end(g, &q);
+}
+
+/* dW[i][o] = dwt[0][o][i] + dwt[1][o][i] + ..., and db[o] += the parts'
+ * sums, each in the parts' order. */
+static void dw_add_parts(cg *g, const cg_mm *m)
+{
+    cg_loop i = cg_for(g, 0, m->in, 1, "dwi");
+    cg_loop o = cg_for(g, 0, m->out, 1, "dwo");
+    LLVMValueRef at = cg_idx(g, o.iv, m->in, i.iv), sum = cg_load(g, cg_mem(g, m->dwt, at));
+    for (int64_t q = 1; q < m->dw_parts; q++)
+        sum = LLVMBuildFAdd(g->b, sum, cg_load(g, cg_mem(g, m->dwt + q * m->in * m->out, at)), "");
+    cg_store(g, sum, cg_mem(g, g->p->grads + m->w, cg_idx(g, i.iv, m->out, o.iv)));
+    cg_end_scalar(g, &o);
+    cg_end(g, &i);
+    cg_loop b = cg_for(g, 0, m->out, 1, "dbo");
+    LLVMValueRef db = cg_mem(g, g->p->grads + m->b, b.iv), total = cg_load(g, db);
+    for (int64_t q = 0; q < m->dw_parts; q++)
+        total = LLVMBuildFAdd(g->b, total, cg_load(g, cg_mem(g, dbt_at(m, q), b.iv)), "");
+    cg_store(g, total, db);
+    cg_end_scalar(g, &b);
+}
+
+static void dw_product(cg *g, const cg_mm *m)
+{
+    if (m->dw_parts == 0) {
+        product(g, "dw", m, dw_gemm, 0, m->in, m->out);
+        emit_db(g, m, &(db_sums){.dst = cg_mem(g, g->p->grads + m->b, NULL), .rows = m->rows});
+        return;
+    }
+    dw_chunks d = {.m = m, .len = m->rows / m->dw_parts};
+    double flops = 2.0 * (double)m->rows * (double)m->in * (double)m->out;
+    cg_parallel(g, &(cg_split){.name = "dw", .n = m->dw_parts, .align = 1, .flops = flops, .body = dw_parts_range,
+                               .arg = &d});
+    dw_add_parts(g, m);
 }
 
 void cg_mm_backward(cg *g, const cg_mm *m)
 {
-    product(g, "dw", m, dw_gemm, 0, m->in, m->out);
-    emit_db(g, m);
+    dw_product(g, m);
     if (m->dx >= 0)
         product(g, "dx", m, dx_gemm, !m->dx_nn, m->rows, m->in);
 }
@@ -143,7 +215,7 @@ static cg_mm dense_mm(cg *g, const plan_layer *l)
 {
     return (cg_mm){.rows = g->p->batch, .in = l->in, .out = l->out, .x = l->x,
                    .w = l->w, .b = l->b, .z = l->z, .dz = l->dy, .dx = l->dx,
-                   .dx_nn = plan_dx_transposed(g->p, l)};
+                   .dx_nn = plan_dx_transposed(g->p, l), .dw_parts = l->dw_parts, .dwt = l->dwt};
 }
 
 void cg_dense_forward(cg *g, const plan_layer *l)

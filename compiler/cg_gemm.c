@@ -96,7 +96,9 @@ static LLVMValueRef step_pointer(cg *g, LLVMValueRef p, int64_t step)
 /* A reduction over k cut into blocks of at most about `max`, all kc long
  * but the last: the first block, then a loop over [kc, loop_end), then
  * [loop_end, k) when the last block is shorter. One block when k is
- * within 1.5 `max`. */
+ * within 1.5 `max`. Blocks of an even length between max / 2 and max that
+ * divides k where there is one: no shorter last block, whose copy of the
+ * block's code would be compiled too. */
 typedef struct reduction {
     int64_t kc, loop_end;
 } reduction;
@@ -105,6 +107,9 @@ static reduction cut_reduction(int64_t k, int64_t max)
 {
     if (k <= max + max / 2)
         return (reduction){.kc = k, .loop_end = k};
+    for (int64_t kc = max / 2 * 2; kc >= max / 2; kc -= 2)
+        if (k % kc == 0)
+            return (reduction){.kc = kc, .loop_end = k};
     int64_t blocks = (k + max - 1) / max, kc = (k + blocks - 1) / blocks;
     return (reduction){.kc = kc, .loop_end = k / kc * kc};
 }

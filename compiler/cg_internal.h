@@ -119,6 +119,7 @@ typedef struct cg_mm {
     int64_t dx;             /* [rows][in], or -1 */
     int dx_nn;              /* dx as an nn product reading W transposed
                                (plan_dx_transposed), else dot products on W */
+    int64_t dw_parts, dwt;  /* dW summed in parts (plan_dw_parts) into dwt */
 } cg_mm;
 /* z = x . W + bias */
 void cg_mm_forward(cg *g, const cg_mm *m);

@@ -39,12 +39,33 @@ static int64_t layer_weights(const plan_layer *l)
     return l->kind == PLAN_DENSE ? l->in * l->out : l->k * l->k * l->ish.c * l->osh.c;
 }
 
+/* Rows of a DENSE or CONV2D layer's matrix product: the batch, or for a
+ * convolution every output pixel of it. */
+static int64_t product_rows(const plan *p, const plan_layer *l)
+{
+    return l->kind == PLAN_CONV2D ? p->batch * l->osh.h * l->osh.w : p->batch;
+}
+
 int plan_dx_transposed(const plan *p, const plan_layer *l)
 {
-    int64_t rows = l->kind == PLAN_CONV2D ? p->batch * l->osh.h * l->osh.w : p->batch;
+    int64_t rows = product_rows(p, l);
     int64_t out = l->kind == PLAN_DENSE ? l->out : l->osh.c;
     return (l->kind == PLAN_DENSE || l->kind == PLAN_CONV2D) && l->dx >= 0 && rows >= PLAN_WT_MIN_ROWS &&
            (layer_weights(l) >= PLAN_WT_MIN_FLOATS || (out < PLAN_DOT_MIN && rows >= PLAN_DOT_MIN_ROWS));
+}
+
+int64_t plan_dw_parts(const plan *p, const plan_layer *l)
+{
+    static const int64_t counts[] = {PLAN_DW_PARTS, 16, 12, 10, 6, 4};
+    if (l->kind != PLAN_DENSE && l->kind != PLAN_CONV2D)
+        return 0;
+    int64_t rows = product_rows(p, l), weights = layer_weights(l);
+    if (weights > PLAN_DW_MAX_WEIGHTS || rows < PLAN_DW_ROWS_PER_WEIGHT * weights)
+        return 0;
+    for (size_t k = 0; k < sizeof counts / sizeof *counts; k++)
+        if (rows % counts[k] == 0)
+            return counts[k];
+    return 0;
 }
 
 int64_t plan_layer_macs(const plan_layer *l)
@@ -119,7 +140,10 @@ static int opt_moments(const plan_opt *o)
 static void layout_layer(plan *p, plan_layer *l, int64_t *cursor)
 {
     int64_t n = p->batch * l->out;
-    l->col = l->dcol = l->mean = l->invstd = l->run_mean = l->run_var = l->xhat = -1;
+    l->col = l->dcol = l->dwt = l->mean = l->invstd = l->run_mean = l->run_var = l->xhat = -1;
+    l->dw_parts = plan_dw_parts(p, l);
+    if (l->dw_parts > 0)
+        l->dwt = reserve(cursor, l->dw_parts * (layer_weights(l) + l->osh.c));
     switch (l->kind) {
     case PLAN_FLATTEN:
         l->z = l->y = l->x;

@@ -70,6 +70,10 @@ typedef struct plan_layer {
     int64_t dy;             /* dL/dy, then dL/dz after the act [batch][out] */
     int64_t col, dcol;      /* CONV2D im2col [batch*oh*ow][k*k*ic] and its gradient;
                                MAXPOOL: col [batch][out] = ky*k+kx of each max */
+    int64_t dw_parts;       /* DENSE/CONV2D: dW summed as this many partial
+                               products over consecutive rows (plan_dw_parts); 0: one */
+    int64_t dwt;            /* their partial sums: dW^T [dw_parts][out][in],
+                               then db [dw_parts][out]; -1 */
     int64_t mean, invstd;   /* BATCHNORM batch statistics [c] */
     int64_t run_mean, run_var; /* BATCHNORM running statistics [c] (state, not params) */
     int64_t xhat;           /* BATCHNORM normalised input [batch][out] */
@@ -136,6 +140,22 @@ int64_t plan_layer_params(const plan_layer *l);
 #define PLAN_DOT_MIN 64
 #define PLAN_DOT_MIN_ROWS 1024
 int plan_dx_transposed(const plan *p, const plan_layer *l);
+/* How many partial products over consecutive rows a DENSE or CONV2D
+ * layer's dW = x^T dz is summed as (0: one product). A small dW summed over
+ * many rows — a convolution's k*k*ic x oc over batch*oh*ow rows, at least
+ * PLAN_DW_ROWS_PER_WEIGHT rows per weight — cut by its own rows or columns
+ * for the threads would stream the whole of x (the im2col rows) once per
+ * chunk, reading k*k*ic floats strided for every few multiply-adds; cut
+ * along the sum instead, each part reads its rows of x and dz once, as
+ * dW^T = dz^T x with vectors along x's rows (compiler/cg_dense.c), and
+ * the parts are added in order. PLAN_DW_PARTS of them (or another count
+ * in that file's list that divides the rows: without one, a single
+ * product), at most PLAN_DW_MAX_WEIGHTS weights. The cut is fixed here, so
+ * the sums do not depend on the threads. */
+#define PLAN_DW_PARTS 8
+#define PLAN_DW_ROWS_PER_WEIGHT 2
+#define PLAN_DW_MAX_WEIGHTS 16384
+int64_t plan_dw_parts(const plan *p, const plan_layer *l);
 /* Multiply-adds of one sample's forward pass through the layer. */
 int64_t plan_layer_macs(const plan_layer *l);
 /* The layer's rate multiplier (lr_mult, or 1 when unset). */

@@ -1,6 +1,7 @@
 /* test_plan.c — the memory layout: every tensor 64-byte aligned, inside the
  * block, not overlapping another; gradients parallel to parameters; moment
- * blocks only for the optimizers that need them; parameter counts. */
+ * blocks only for the optimizers that need them; parameter counts; which
+ * weight gradients are summed in parts (plan_dw_parts). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -99,6 +100,43 @@ static void test_identity_activation_aliases(void **state)
     assert_int_equal(layers[1].y, layers[1].z); /* none: the output is z */
 }
 
+/* One conv2d layer (k x k, odd, padding k / 2: the same size; oc outputs)
+ * on a batch of h x w x c images, laid out. */
+static plan_layer conv_layout(int64_t batch, plan_shape in, int64_t oc, int64_t k)
+{
+    static plan_layer l[1];
+    l[0] = (plan_layer){.kind = PLAN_CONV2D, .ish = in, .osh = {in.h, in.w, oc}, .in = in.h * in.w * in.c,
+                        .out = in.h * in.w * oc, .k = k, .stride = 1, .pad = k / 2}; /* as sema_net.c fills them */
+    plan p = {.batch = batch, .in = in.h * in.w * in.c, .ishape = in, .y_floats = 1, .nlayers = 1, .layers = l,
+              .loss = PLAN_LOSS_MSE};
+    plan_layout(&p);
+    if (l[0].dwt >= 0) /* the partial sums lie inside the block, after the activations began */
+        assert_true(l[0].dwt >= p.act_begin && l[0].dwt + l[0].dw_parts * (k * k * in.c * oc + oc) <= p.mem_floats);
+    return l[0];
+}
+
+static void test_dw_parts(void **state)
+{
+    (void)state;
+    /* LeNet's first convolution at batch 128: 150 weights over 100,352 rows */
+    plan_layer lenet = conv_layout(128, (plan_shape){28, 28, 1}, 6, 5);
+    assert_int_equal(lenet.dw_parts, PLAN_DW_PARTS);
+    /* test_cg_layers' convolutions, whose gradients it checks: 54 weights
+     * over 144 rows; 18 over 196 rows, not a multiple of 8: 4 parts */
+    assert_int_equal(conv_layout(4, (plan_shape){6, 6, 2}, 3, 3).dw_parts, 8);
+    assert_int_equal(conv_layout(4, (plan_shape){7, 7, 1}, 2, 3).dw_parts, 4);
+    /* 49 rows: no count divides them */
+    assert_int_equal(conv_layout(1, (plan_shape){7, 7, 1}, 2, 3).dw_parts, 0);
+    assert_int_equal(conv_layout(1, (plan_shape){7, 7, 1}, 2, 3).dwt, -1);
+    /* too few rows per weight: 36 x 9 x 3 weights over 4 x 36 rows */
+    assert_int_equal(conv_layout(4, (plan_shape){6, 6, 36}, 3, 3).dw_parts, 0);
+    /* a dense layer's large W over a batch: one product */
+    plan_layer layers[4];
+    make_plan(layers, 4, PLAN_OPT_SGD, 0);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(layers[i].dw_parts, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -106,6 +144,7 @@ int main(void)
         cmocka_unit_test(test_parameter_blocks),
         cmocka_unit_test(test_moments_per_optimizer),
         cmocka_unit_test(test_identity_activation_aliases),
+        cmocka_unit_test(test_dw_parts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
