@@ -153,34 +153,58 @@ void cg_activation_backward(cg *g, const plan_layer *l)
 
 /* ---- every layer's activation ------------------------------------------- */
 
-/* y[k] = act(z[k]) for k in [0, batch*out) */
+/* One pass of an activation, forward or backward, over rows of the batch. */
+typedef struct act_pass {
+    const plan_layer *l;
+    int fwd;
+} act_pass;
+
+/* forward: y[k] = act(z[k]); backward: dy[k] <- dy[k] * act'(z[k]), for
+ * the k of rows [base, base + count) */
+static void act_rows(cg *g, const void *arg, LLVMValueRef base, int64_t count)
+{
+    const act_pass *a = arg;
+    const plan_layer *l = a->l;
+    LLVMValueRef k0 = cg_idx(g, base, l->out, NULL);
+    cg_loop k = cg_for(g, 0, count * l->out, 1, a->fwd ? "act" : "dact");
+    LLVMValueRef at = LLVMBuildNSWAdd(g->b, k0, k.iv, "");
+    LLVMValueRef z = cg_load(g, cg_mem(g, l->z, at));
+    if (a->fwd)
+        cg_store(g, act_value(g, l, z), cg_mem(g, l->y, at));
+    else {
+        LLVMValueRef dptr = cg_mem(g, l->dy, at), y = cg_load(g, cg_mem(g, l->y, at));
+        cg_store(g, act_grad(g, l, cg_load(g, dptr), z, y), dptr);
+    }
+    cg_end(g, &k);
+}
+
+/* The pass over the whole batch, on the pool's threads when large (every
+ * element is its own). A float counts as 8 FLOPs against cg_parallel's
+ * threshold, as im2col's do, 32 where the activation takes an exp. */
+static void act_pass_all(cg *g, const plan_layer *l, int fwd)
+{
+    int cheap = l->act == PLAN_ACT_RELU || l->act == PLAN_ACT_LEAKY_RELU;
+    double floats = (double)g->p->batch * (double)l->out;
+    cg_parallel(g, &(cg_split){.name = fwd ? "act" : "dact", .n = g->p->batch, .align = 1,
+                               .flops = (cheap ? 8.0 : 32.0) * floats, .body = act_rows, .arg = &(act_pass){l, fwd}});
+}
+
 void cg_act_forward(cg *g, const plan_layer *l)
 {
     if (l->act == PLAN_ACT_NONE)
         return;
-    if (l->act == PLAN_ACT_SOFTMAX) {
+    if (l->act == PLAN_ACT_SOFTMAX)
         softmax_forward(g, l);
-        return;
-    }
-    cg_loop k = cg_for(g, 0, g->p->batch * l->out, 1, "act");
-    LLVMValueRef z = cg_load(g, cg_mem(g, l->z, k.iv));
-    cg_store(g, act_value(g, l, z), cg_mem(g, l->y, k.iv));
-    cg_end(g, &k);
+    else
+        act_pass_all(g, l, 1);
 }
 
-/* dy[k] <- dy[k] * act'(z[k]) for k in [0, batch*out) */
 void cg_act_backward(cg *g, const plan_layer *l)
 {
     if (l->act == PLAN_ACT_NONE)
         return;
-    if (l->act == PLAN_ACT_SOFTMAX) {
+    if (l->act == PLAN_ACT_SOFTMAX)
         softmax_backward(g, l);
-        return;
-    }
-    cg_loop k = cg_for(g, 0, g->p->batch * l->out, 1, "dact");
-    LLVMValueRef dptr = cg_mem(g, l->dy, k.iv);
-    LLVMValueRef z = cg_load(g, cg_mem(g, l->z, k.iv));
-    LLVMValueRef y = cg_load(g, cg_mem(g, l->y, k.iv));
-    cg_store(g, act_grad(g, l, cg_load(g, dptr), z, y), dptr);
-    cg_end(g, &k);
+    else
+        act_pass_all(g, l, 0);
 }

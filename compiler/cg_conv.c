@@ -120,8 +120,8 @@ typedef struct walk_arg {
     int fwd;
 } walk_arg;
 
-/* fwd: col = im2col(x); else dx += col2im(dcol) (dx zeroed first); for the
- * images [base, base + count). */
+/* fwd: col = im2col(x); else dx = col2im(dcol) (zeroed, then added into);
+ * for the images [base, base + count). */
 static void walk_images(cg *g, const void *arg, LLVMValueRef base, int64_t count)
 {
     const walk_arg *a = arg;
@@ -135,6 +135,8 @@ static void walk_images(cg *g, const void *arg, LLVMValueRef base, int64_t count
     ox_hi = ox_hi > os.w ? os.w : ox_hi < ox_lo ? ox_lo : ox_hi;
     walk w = {.l = l, .fwd = fwd, .col = cg_mem(g, fwd ? l->col : l->dcol, NULL),
               .x = fwd ? cg_layer_x(g, l) : cg_mem(g, l->dx, NULL)};
+    if (!fwd) /* these images' dx, before col2im adds into it */
+        cg_zero_at(g, l->dx, cg_idx(g, base, l->in, NULL), count * l->in);
     cg_loop b = cg_for(g, 0, count, 1, "cb");
     LLVMValueRef image = LLVMBuildNSWAdd(g->b, base, b.iv, "");
     cg_loop oy = cg_for(g, 0, os.h, 1, "coy");
@@ -204,8 +206,6 @@ void cg_conv_backward(cg *g, const plan_layer *l)
 {
     cg_mm m = conv_mm(g, l);
     cg_mm_backward(g, &m);
-    if (l->dx < 0)
-        return;
-    cg_zero(g, l->dx, g->p->batch * l->in);
-    im2col_walk(g, l, 0);
+    if (l->dx >= 0)
+        im2col_walk(g, l, 0);
 }

@@ -86,8 +86,9 @@ typedef struct cg_frame {
 } cg_frame;
 cg_frame cg_frame_save(const cg *g);
 void cg_frame_restore(cg *g, const cg_frame *f);
-/* for i in [0, n): mem[off + i] = 0 */
+/* for i in [0, n): mem[off + i] = 0; _at: mem[off + index + i] */
 void cg_zero(cg *g, int64_t off, int64_t n);
+void cg_zero_at(cg *g, int64_t off, LLVMValueRef index, int64_t n);
 
 /* The layer's input: mem + l->x, or the x argument when l->x < 0. */
 LLVMValueRef cg_layer_x(cg *g, const plan_layer *l);

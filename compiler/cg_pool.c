@@ -92,18 +92,21 @@ static void backward_w(cg *g, const pool_px *p, LLVMValueRef c0, int w)
         }
 }
 
-/* Every output pixel; `body` on its channels: a loop over whole vectors
- * (when there are two or more), then pieces of halving width. */
-static void each_pixel(cg *g, const plan_layer *l, LLVMValueRef x, void (*body)(cg *, const pool_px *, LLVMValueRef, int))
+/* Every output pixel of the images [base, base + count); `body` on its
+ * channels: a loop over whole vectors (when there are two or more), then
+ * pieces of halving width. */
+static void each_pixel(cg *g, const plan_layer *l, LLVMValueRef x, void (*body)(cg *, const pool_px *, LLVMValueRef, int),
+                       LLVMValueRef base, int64_t count)
 {
     int64_t nc = l->osh.c, vw = g->vec_floats, done = 0;
     pool_px p = {.l = l, .x = x};
-    cg_loop b = cg_for(g, 0, g->p->batch, 1, "pb");
+    cg_loop b = cg_for(g, 0, count, 1, "pb");
+    LLVMValueRef image = LLVMBuildNSWAdd(g->b, base, b.iv, "");
     cg_loop oy = cg_for(g, 0, l->osh.h, 1, "poy");
     cg_loop ox = cg_for(g, 0, l->osh.w, 1, "pox");
-    p.zrow = cg_idx(g, cg_idx(g, cg_idx(g, b.iv, l->osh.h, oy.iv), l->osh.w, ox.iv), nc, NULL);
+    p.zrow = cg_idx(g, cg_idx(g, cg_idx(g, image, l->osh.h, oy.iv), l->osh.w, ox.iv), nc, NULL);
     LLVMValueRef iy = cg_idx(g, oy.iv, l->stride, NULL), ix = cg_idx(g, ox.iv, l->stride, NULL);
-    p.win = cg_idx(g, cg_idx(g, cg_idx(g, b.iv, l->ish.h, iy), l->ish.w, ix), l->ish.c, NULL);
+    p.win = cg_idx(g, cg_idx(g, cg_idx(g, image, l->ish.h, iy), l->ish.w, ix), l->ish.c, NULL);
     if (nc >= 2 * vw) {
         done = nc / vw * vw;
         cg_loop c = cg_for(g, 0, done, vw, "pc");
@@ -120,14 +123,41 @@ static void each_pixel(cg *g, const plan_layer *l, LLVMValueRef x, void (*body)(
     cg_end(g, &b);
 }
 
+typedef struct pool_pass {
+    const plan_layer *l;
+    int fwd;
+} pool_pass;
+
+/* Images [base, base + count): forward, z (and col) from x; backward, their
+ * dx zeroed, then accumulated. */
+static void pool_images(cg *g, const void *arg, LLVMValueRef base, int64_t count)
+{
+    const pool_pass *a = arg;
+    const plan_layer *l = a->l;
+    if (a->fwd) {
+        each_pixel(g, l, cg_layer_x(g, l), forward_w, base, count);
+        return;
+    }
+    cg_zero_at(g, l->dx, cg_idx(g, base, l->in, NULL), count * l->in);
+    each_pixel(g, l, cg_mem(g, l->dx, NULL), backward_w, base, count);
+}
+
+/* The pass over the batch, on the pool's threads when large: each image's
+ * outputs (and, backward, its dx pixels) are its own. An input float
+ * counts as 8 FLOPs against cg_parallel's threshold, as im2col's do. */
+static void pool_pass_all(cg *g, const plan_layer *l, int fwd)
+{
+    cg_parallel(g, &(cg_split){.name = fwd ? "pool" : "dpool", .n = g->p->batch, .align = 1,
+                               .flops = 8.0 * (double)(g->p->batch * l->in), .body = pool_images,
+                               .arg = &(pool_pass){l, fwd}});
+}
+
 /* outputs z [batch][oh][ow][c] (and col for max); input x [batch][ih][iw][c] */
-void cg_pool_forward(cg *g, const plan_layer *l) { each_pixel(g, l, cg_layer_x(g, l), forward_w); }
+void cg_pool_forward(cg *g, const plan_layer *l) { pool_pass_all(g, l, 1); }
 
 /* output dx [batch][ih][iw][c] (zeroed, accumulated); input dz (dy) */
 void cg_pool_backward(cg *g, const plan_layer *l)
 {
-    if (l->dx < 0)
-        return;
-    cg_zero(g, l->dx, g->p->batch * l->in);
-    each_pixel(g, l, cg_mem(g, l->dx, NULL), backward_w);
+    if (l->dx >= 0)
+        pool_pass_all(g, l, 0);
 }

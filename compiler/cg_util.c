@@ -94,11 +94,13 @@ LLVMValueRef cg_idx(cg *g, LLVMValueRef a, int64_t k, LLVMValueRef c)
  * which the back end turns into a few vector stores (or a call to memset
  * for a large n) — a loop of scalar stores got fully unrolled instead, by
  * the conv pipeline, into hundreds of instructions to compile. */
-void cg_zero(cg *g, int64_t off, int64_t n)
+void cg_zero_at(cg *g, int64_t off, LLVMValueRef index, int64_t n)
 {
     LLVMTypeRef i8 = LLVMInt8TypeInContext(g->ctx);
-    LLVMBuildMemSet(g->b, cg_mem(g, off, NULL), LLVMConstInt(i8, 0, 0), cg_i64(g, n * (int64_t)sizeof(float)), 4);
+    LLVMBuildMemSet(g->b, cg_mem(g, off, index), LLVMConstInt(i8, 0, 0), cg_i64(g, n * (int64_t)sizeof(float)), 4);
 }
+
+void cg_zero(cg *g, int64_t off, int64_t n) { cg_zero_at(g, off, NULL, n); }
 
 LLVMValueRef cg_entry_alloca(cg *g, LLVMTypeRef t, unsigned align, const char *name)
 {

@@ -255,15 +255,20 @@ static void test_conv_pool_edges(void **s)
               PLAN_LOSS_CROSS_ENTROPY, MOMENTUM, 0.05f);
 }
 
-/* im2col and col2im cut by images into part functions (cg_conv.c), and
- * every product cut in chunks (LRC_PARALLEL_FLOPS=0): padding, strides
- * and a conv after a conv, against finite differences and the reference,
- * the chunks run one after the other on this thread. */
+/* im2col and col2im, pooling and activations cut by images into part
+ * functions (cg_conv.c, cg_pool.c, cg_act.c; each image's dx zeroed in its
+ * own part), and every product cut in chunks (LRC_PARALLEL_FLOPS=0):
+ * padding, strides and a conv after a conv, against finite differences
+ * and the reference, the chunks run one after the other on this thread. */
 static void test_conv_split(void **s)
 {
     (void)s;
     setenv("LRC_PARALLEL_FLOPS", "0", 1);
     check_net((plan_shape){7, 7, 2}, NET(L_conv(3, 3, 1, 1, PLAN_ACT_TANH), L_conv(2, 3, 2, 1, PLAN_ACT_NONE),
+                                         L_dense(3, PLAN_ACT_NONE)),
+              PLAN_LOSS_CROSS_ENTROPY, MOMENTUM, 0.1f);
+    check_net((plan_shape){8, 8, 2}, NET(L_conv(3, 3, 1, 1, PLAN_ACT_RELU), L_pool(PLAN_MAXPOOL, 2, 2),
+                                         L_conv(4, 3, 1, 1, PLAN_ACT_SIGMOID), L_pool(PLAN_AVGPOOL, 2, 2),
                                          L_dense(3, PLAN_ACT_NONE)),
               PLAN_LOSS_CROSS_ENTROPY, MOMENTUM, 0.1f);
     unsetenv("LRC_PARALLEL_FLOPS");
