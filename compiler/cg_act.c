@@ -1,6 +1,7 @@
 /* cg_act.c — activations, forward and backward side by side, as flat
- * elementwise loops over a layer's [batch][out] block, and the activation
- * layer (`softmax` on its own line). NaN propagates through every
+ * elementwise loops over a layer's [batch][out] block (cut by rows for the
+ * pool's threads when large), and the activation layer (`softmax` on its
+ * own line). NaN propagates through every
  * activation (we must see it); tanh and sigmoid are written with llvm.exp in
  * forms that cannot overflow into NaN.
  *
@@ -153,17 +154,11 @@ void cg_activation_backward(cg *g, const plan_layer *l)
 
 /* ---- every layer's activation ------------------------------------------- */
 
-/* One pass of an activation, forward or backward, over rows of the batch. */
-typedef struct act_pass {
-    const plan_layer *l;
-    int fwd;
-} act_pass;
-
 /* forward: y[k] = act(z[k]); backward: dy[k] <- dy[k] * act'(z[k]), for
  * the k of rows [base, base + count) */
 static void act_rows(cg *g, const void *arg, LLVMValueRef base, int64_t count)
 {
-    const act_pass *a = arg;
+    const cg_layer_pass *a = arg;
     const plan_layer *l = a->l;
     LLVMValueRef k0 = cg_idx(g, base, l->out, NULL);
     cg_loop k = cg_for(g, 0, count * l->out, 1, a->fwd ? "act" : "dact");
@@ -186,7 +181,7 @@ static void act_pass_all(cg *g, const plan_layer *l, int fwd)
     int cheap = l->act == PLAN_ACT_RELU || l->act == PLAN_ACT_LEAKY_RELU;
     double floats = (double)g->p->batch * (double)l->out;
     cg_parallel(g, &(cg_split){.name = fwd ? "act" : "dact", .n = g->p->batch, .align = 1,
-                               .flops = (cheap ? 8.0 : 32.0) * floats, .body = act_rows, .arg = &(act_pass){l, fwd}});
+                               .flops = (cheap ? 8.0 : 32.0) * floats, .body = act_rows, .arg = &(cg_layer_pass){l, fwd}});
 }
 
 void cg_act_forward(cg *g, const plan_layer *l)

@@ -115,16 +115,11 @@ static void columns(cg *g, const walk *w, int64_t lo, int64_t hi, void (*block)(
     cg_end(g, &ox);
 }
 
-typedef struct walk_arg {
-    const plan_layer *l;
-    int fwd;
-} walk_arg;
-
 /* fwd: col = im2col(x); else dx = col2im(dcol) (zeroed, then added into);
  * for the images [base, base + count). */
 static void walk_images(cg *g, const void *arg, LLVMValueRef base, int64_t count)
 {
-    const walk_arg *a = arg;
+    const cg_layer_pass *a = arg;
     const plan_layer *l = a->l;
     int fwd = a->fwd;
     const plan_shape is = l->ish, os = l->osh;
@@ -181,7 +176,7 @@ static void walk_images(cg *g, const void *arg, LLVMValueRef base, int64_t count
  * were a sixth of its two-thread step). */
 static void im2col_walk(cg *g, const plan_layer *l, int fwd)
 {
-    walk_arg a = {.l = l, .fwd = fwd};
+    cg_layer_pass a = {.l = l, .fwd = fwd};
     double floats = (double)g->p->batch * (double)(l->osh.h * l->osh.w) * (double)(l->k * l->k * l->ish.c);
     cg_parallel(g, &(cg_split){.name = fwd ? "im2col" : "col2im", .n = g->p->batch, .align = 1, .flops = 8 * floats,
                                .body = walk_images, .arg = &a});

@@ -171,6 +171,12 @@ typedef struct cg_split {
 /* body over [0, n): in line, or, at `flops` above the threshold, cut into
  * chunks that the pool's threads take in turn (lrc_rt_parallel). */
 void cg_parallel(cg *g, const cg_split *s);
+/* The arg of a layer's pass over the batch cut by images or rows (im2col
+ * and col2im, pooling, activations): which layer, and which way. */
+typedef struct cg_layer_pass {
+    const plan_layer *l;
+    int fwd;
+} cg_layer_pass;
 
 /* ---- cg_conv.c, cg_pool.c, cg_norm.c, cg_dropout.c ------------------------
  * Each reads its input with cg_layer_x, writes z; backward reads dz (dy

@@ -9,8 +9,8 @@
  * threshold the range is emitted in line. A chunk never crosses a sum, so
  * results are the same whatever runs the chunks (threads, or one after
  * the other). The part functions are named after what they compute
- * (lrc_part_z, lrc_part_dw, lrc_part_dx, lrc_part_update), which is what a
- * profile of a standalone binary shows.
+ * (lrc_part_z, _dw, _dx, _update, _im2col, _col2im, _act, _dact, _pool,
+ * _dpool), which is what a profile of a standalone binary shows.
  */
 #include "cg_internal.h"
 

@@ -12,8 +12,8 @@
  * (oy, ox) of the outputs. Emitted as straight vector code that needs no
  * loop optimisation: for one output pixel, the channels in vectors (a loop
  * over whole vectors, then pieces of 8, 4, 2, 1 floats), and the k x k
- * window unrolled with the running max (or sum) in registers. Not conv
- * (cg_conv.c).
+ * window unrolled with the running max (or sum) in registers; cut by
+ * images for the pool's threads when large. Not conv (cg_conv.c).
  */
 #include "cg_internal.h"
 
@@ -123,16 +123,11 @@ static void each_pixel(cg *g, const plan_layer *l, LLVMValueRef x, void (*body)(
     cg_end(g, &b);
 }
 
-typedef struct pool_pass {
-    const plan_layer *l;
-    int fwd;
-} pool_pass;
-
 /* Images [base, base + count): forward, z (and col) from x; backward, their
  * dx zeroed, then accumulated. */
 static void pool_images(cg *g, const void *arg, LLVMValueRef base, int64_t count)
 {
-    const pool_pass *a = arg;
+    const cg_layer_pass *a = arg;
     const plan_layer *l = a->l;
     if (a->fwd) {
         each_pixel(g, l, cg_layer_x(g, l), forward_w, base, count);
@@ -149,7 +144,7 @@ static void pool_pass_all(cg *g, const plan_layer *l, int fwd)
 {
     cg_parallel(g, &(cg_split){.name = fwd ? "pool" : "dpool", .n = g->p->batch, .align = 1,
                                .flops = 8.0 * (double)(g->p->batch * l->in), .body = pool_images,
-                               .arg = &(pool_pass){l, fwd}});
+                               .arg = &(cg_layer_pass){l, fwd}});
 }
 
 /* outputs z [batch][oh][ow][c] (and col for max); input x [batch][ih][iw][c] */
