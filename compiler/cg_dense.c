@@ -167,23 +167,40 @@ static void dw_parts_range(cg *g, const void *arg, LLVMValueRef base, int64_t co
     cg_end(g, &q);
 }
 
+/* init + mem[first + q * stride + at] for q in [q0, parts), in order: a
+ * loop, not the adds written out (code size is compile time). */
+static LLVMValueRef sum_parts(cg *g, LLVMValueRef init, int64_t first, int64_t stride, int64_t q0, int64_t parts,
+                              LLVMValueRef at)
+{
+    if (q0 >= parts)
+        return init;
+    LLVMBasicBlockRef pre = LLVMGetInsertBlock(g->b);
+    cg_loop q = cg_for(g, q0, parts, 1, "dwq");
+    LLVMValueRef acc = LLVMBuildPhi(g->b, g->f32, "parts");
+    LLVMAddIncoming(acc, &init, &pre, 1);
+    LLVMValueRef v = cg_load(g, cg_mem(g, first, LLVMBuildNSWAdd(g->b, cg_idx(g, q.iv, stride, NULL), at, "")));
+    LLVMValueRef next = LLVMBuildFAdd(g->b, acc, v, "");
+    LLVMBasicBlockRef latch = LLVMGetInsertBlock(g->b);
+    cg_end_scalar(g, &q);
+    LLVMAddIncoming(acc, &next, &latch, 1);
+    return next;
+}
+
 /* dW[i][o] = dwt[0][o][i] + dwt[1][o][i] + ..., and db[o] += the parts'
  * sums, each in the parts' order. */
 static void dw_add_parts(cg *g, const cg_mm *m)
 {
+    int64_t weights = m->in * m->out;
     cg_loop i = cg_for(g, 0, m->in, 1, "dwi");
     cg_loop o = cg_for(g, 0, m->out, 1, "dwo");
-    LLVMValueRef at = cg_idx(g, o.iv, m->in, i.iv), sum = cg_load(g, cg_mem(g, m->dwt, at));
-    for (int64_t q = 1; q < m->dw_parts; q++)
-        sum = LLVMBuildFAdd(g->b, sum, cg_load(g, cg_mem(g, m->dwt + q * m->in * m->out, at)), "");
+    LLVMValueRef at = cg_idx(g, o.iv, m->in, i.iv);
+    LLVMValueRef sum = sum_parts(g, cg_load(g, cg_mem(g, m->dwt, at)), m->dwt, weights, 1, m->dw_parts, at);
     cg_store(g, sum, cg_mem(g, g->p->grads + m->w, cg_idx(g, i.iv, m->out, o.iv)));
     cg_end_scalar(g, &o);
     cg_end(g, &i);
     cg_loop b = cg_for(g, 0, m->out, 1, "dbo");
-    LLVMValueRef db = cg_mem(g, g->p->grads + m->b, b.iv), total = cg_load(g, db);
-    for (int64_t q = 0; q < m->dw_parts; q++)
-        total = LLVMBuildFAdd(g->b, total, cg_load(g, cg_mem(g, dbt_at(m, q), b.iv)), "");
-    cg_store(g, total, db);
+    LLVMValueRef db = cg_mem(g, g->p->grads + m->b, b.iv);
+    cg_store(g, sum_parts(g, cg_load(g, db), dbt_at(m, 0), m->out, 0, m->dw_parts, b.iv), db);
     cg_end_scalar(g, &b);
 }
 
