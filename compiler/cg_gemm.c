@@ -332,9 +332,11 @@ static void nn_block(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef base, i
 /* C(i, j) = bias[j] (0 without one) over the rows and columns given: where
  * the sums of a product of MERGE_BLOCKS reduction blocks or more start, so
  * that its first block is the same code as the others (half the code to
- * compile). The extra pass over C costs too much for fewer blocks (a
- * 2048 x 2048 dW summed over a batch of 256: 4% of fashion_wide's step). */
-enum { MERGE_BLOCKS = 4 };
+ * compile) — or of two blocks or more when the range's C is at most
+ * MERGE_C_FLOATS (64 KB, in L2 for the pass). The extra pass over a large
+ * C costs too much for fewer blocks (a 2048 x 2048 dW summed over a batch
+ * of 256: 4% of fashion_wide's step). */
+enum { MERGE_BLOCKS = 4, MERGE_C_FLOATS = 16 * 1024 };
 
 static void c_init(cg *g, const vec *v, const cg_gemm *m, LLVMValueRef base, int64_t count, LLVMValueRef jbase,
                    int64_t ncols)
@@ -358,7 +360,8 @@ static void nn_product(cg *g, const cg_gemm *m, LLVMValueRef base, int64_t count
 {
     vec v = host_vec(g);
     reduction r = cut_reduction(m->k, block_rows(&v));
-    if (r.loop_end < MERGE_BLOCKS * r.kc) { /* the first block starts from the bias */
+    int merge = r.loop_end >= MERGE_BLOCKS * r.kc || (r.loop_end >= 2 * r.kc && count * ncols <= MERGE_C_FLOATS);
+    if (!merge) { /* the first block starts from the bias */
         nn_block(g, &v, m, base, count, jbase, ncols, cg_i64(g, 0), r.kc, 0);
         if (r.loop_end > r.kc) {
             cg_loop pc = cg_for(g, r.kc, r.loop_end, r.kc, "gkb");

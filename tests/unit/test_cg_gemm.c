@@ -178,6 +178,11 @@ static const shape shapes[] = {
      * fewest rows of dz that take it (64): dz W^T as the nn product over
      * W^T packed block by block, 257 columns a masked last vector */
     {64, 9, 257, 256, 1},
+    /* x W over in = 512: two reduction blocks of 256 (AVX2; 4 of 128 with
+     * AVX-512) into a C of 40 x 24 floats, small enough (MERGE_C_FLOATS)
+     * that C starts at the bias in a pass of its own and both blocks are
+     * one loop's body */
+    {40, 512, 24, 3, 0},
 };
 
 /* In the innermost loops of the products (the functions lrc_part_*,
@@ -284,16 +289,18 @@ SHAPE_TEST(6)
 SHAPE_TEST(7)
 SHAPE_TEST(8)
 SHAPE_TEST(9)
+SHAPE_TEST(10)
 
 /* one test per shape */
-_Static_assert(sizeof shapes / sizeof *shapes == 10, "a SHAPE_TEST for every shape");
+_Static_assert(sizeof shapes / sizeof *shapes == 11, "a SHAPE_TEST for every shape");
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_shape_0), cmocka_unit_test(test_shape_1), cmocka_unit_test(test_shape_2),
         cmocka_unit_test(test_shape_3), cmocka_unit_test(test_shape_4), cmocka_unit_test(test_shape_5),
-        cmocka_unit_test(test_shape_6), cmocka_unit_test(test_shape_7), cmocka_unit_test(test_shape_8), cmocka_unit_test(test_shape_9),
+        cmocka_unit_test(test_shape_6), cmocka_unit_test(test_shape_7), cmocka_unit_test(test_shape_8),
+        cmocka_unit_test(test_shape_9), cmocka_unit_test(test_shape_10),
         cmocka_unit_test(test_avx2_tiles_fit_registers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
