@@ -13,7 +13,9 @@
  * (plan_dx_transposed), as an "nn" product that packs W^T sliver by
  * sliver as it goes. Large products are cut into chunks of rows or of
  * columns for the pool's threads (cg_parallel.c), whichever makes the
- * chunks read less again. Activations are cg_act.c; the gradient block is
+ * chunks read less again; a small dW summed over many rows (a
+ * convolution's) is cut along its sums instead, in parts added in order
+ * (plan_dw_parts). Activations are cg_act.c; the gradient block is
  * zeroed by the caller before the backward pass (dW is overwritten, db
  * accumulated).
  */
@@ -137,16 +139,17 @@ static void emit_db(cg *g, const cg_mm *m, const db_sums *d)
         db_group(g, m, d, cg_i64(g, full), m->out - full);
 }
 
-/* dW and db summed in m->dw_parts parts over consecutive chunks of rows
- * (plan_dw_parts): part q is dW^T = dz^T x over its chunk, into
- * dwt[q] = [out][in], as an nn product with vectors along x's rows (read
- * once, contiguous) and dz broadcast, and the chunk's sums of dz's rows,
- * into dwt[parts][q] = [out] (after the dW^T parts). A part function
- * loops over the parts it is given, so whether they run on threads or in
- * one call, each part sums the same rows. */
-/* Where part q's sums of dz's rows lie. */
+/* Where part q's sums of dz's rows lie: after the dW^T parts,
+ * [parts][out]. */
 static int64_t dbt_at(const cg_mm *m, int64_t q) { return m->dwt + (m->dw_parts * m->in + q) * m->out; }
 
+/* dW and db summed in m->dw_parts parts over consecutive chunks of rows
+ * (plan_dw_parts): part q is dW^T = dz^T x over its chunk, into
+ * dwt + q * in * out ([out][in]), as an nn product with vectors along x's
+ * rows (read once, contiguous) and dz broadcast, then the chunk's sums of
+ * dz's rows (dbt_at). A part function loops over the parts it is given,
+ * so whether they run on threads or in one call, each part sums the same
+ * rows. */
 typedef struct dw_chunks {
     const cg_mm *m;
     int64_t len; /* rows per part */
