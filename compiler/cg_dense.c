@@ -85,7 +85,8 @@ static void product(cg *g, const char *name, const cg_mm *m, cg_gemm (*gemm)(cg 
 void cg_mm_forward(cg *g, const cg_mm *m) { product(g, "z", m, z_gemm, 0, m->rows, m->out); }
 
 /* Where a bias gradient's sums go: db[o] at dst + o, adding dz's rows
- * [r0, r0 + rows) to what it holds, or (fresh) starting from 0. */
+ * [r0, r0 + rows) (r0 an i64 value) to what it holds, or (fresh) starting
+ * from 0. */
 typedef struct db_sums {
     LLVMValueRef dst, r0;
     int64_t rows;
@@ -113,7 +114,7 @@ static void db_group(cg *g, const cg_mm *m, const db_sums *d, LLVMValueRef o0, i
         LLVMAddIncoming(phi, &acc[k], &pre, 1);
         acc[k] = phi;
     }
-    LLVMValueRef row = cg_idx(g, d->r0 ? LLVMBuildNSWAdd(g->b, d->r0, r.iv, "") : r.iv, m->out, NULL);
+    LLVMValueRef row = cg_idx(g, LLVMBuildNSWAdd(g->b, d->r0, r.iv, ""), m->out, NULL);
     for (int k = 0; k < np; k++)
         next[k] = LLVMBuildFAdd(g->b, acc[k], cg_load_w(g, cg_mem(g, m->dz, LLVMBuildNSWAdd(g->b, row, at[k], "")), width[k]),
                                 "");
@@ -150,33 +151,26 @@ static int64_t dbt_at(const cg_mm *m, int64_t q) { return m->dwt + (m->dw_parts 
  * dz's rows (dbt_at). A part function loops over the parts it is given,
  * so whether they run on threads or in one call, each part sums the same
  * rows. */
-typedef struct dw_chunks {
-    const cg_mm *m;
-    int64_t len; /* rows per part */
-} dw_chunks;
-
 static void dw_parts_range(cg *g, const void *arg, LLVMValueRef base, int64_t count)
 {
-    const dw_chunks *d = arg;
-    const cg_mm *m = d->m;
+    const cg_mm *m = arg;
+    int64_t len = m->rows / m->dw_parts; /* rows per part */
     cg_loop q = cg_for(g, 0, count, 1, "dwq");
-    LLVMValueRef part = LLVMBuildNSWAdd(g->b, base, q.iv, ""), r0 = cg_idx(g, part, d->len, NULL);
-    cg_gemm gm = {.m = m->out, .n = m->in, .k = d->len, .a = cg_mem(g, m->dz, cg_idx(g, r0, m->out, NULL)), .a_m = 1,
+    LLVMValueRef part = LLVMBuildNSWAdd(g->b, base, q.iv, ""), r0 = cg_idx(g, part, len, NULL);
+    cg_gemm gm = {.m = m->out, .n = m->in, .k = len, .a = cg_mem(g, m->dz, cg_idx(g, r0, m->out, NULL)), .a_m = 1,
                   .a_k = m->out, .b = cg_at(g, mm_x(g, m), cg_idx(g, r0, m->in, NULL)), .ldb = m->in,
                   .c = cg_mem(g, m->dwt, cg_idx(g, part, m->in * m->out, NULL)), .ldc = m->in};
     cg_gemm_nn_rows(g, &gm, cg_i64(g, 0), m->out);
-    db_sums db = {.dst = cg_mem(g, dbt_at(m, 0), cg_idx(g, part, m->out, NULL)), .r0 = r0, .rows = d->len, .fresh = 1};
+    db_sums db = {.dst = cg_mem(g, dbt_at(m, 0), cg_idx(g, part, m->out, NULL)), .r0 = r0, .rows = len, .fresh = 1};
     emit_db(g, m, &db);
     cg_end(g, &q);
 }
 
-/* init + mem[first + q * stride + at] for q in [q0, parts), in order: a
- * loop, not the adds written out (code size is compile time). */
+/* init + mem[first + q * stride + at] for q in [q0, parts) (q0 < parts),
+ * in order: a loop, not the adds written out (code size is compile time). */
 static LLVMValueRef sum_parts(cg *g, LLVMValueRef init, int64_t first, int64_t stride, int64_t q0, int64_t parts,
                               LLVMValueRef at)
 {
-    if (q0 >= parts)
-        return init;
     LLVMBasicBlockRef pre = LLVMGetInsertBlock(g->b);
     cg_loop q = cg_for(g, q0, parts, 1, "dwq");
     LLVMValueRef acc = LLVMBuildPhi(g->b, g->f32, "parts");
@@ -211,13 +205,12 @@ static void dw_product(cg *g, const cg_mm *m)
 {
     if (m->dw_parts == 0) {
         product(g, "dw", m, dw_gemm, 0, m->in, m->out);
-        emit_db(g, m, &(db_sums){.dst = cg_mem(g, g->p->grads + m->b, NULL), .rows = m->rows});
+        emit_db(g, m, &(db_sums){.dst = cg_mem(g, g->p->grads + m->b, NULL), .r0 = cg_i64(g, 0), .rows = m->rows});
         return;
     }
-    dw_chunks d = {.m = m, .len = m->rows / m->dw_parts};
     double flops = 2.0 * (double)m->rows * (double)m->in * (double)m->out;
     cg_parallel(g, &(cg_split){.name = "dw", .n = m->dw_parts, .align = 1, .flops = flops, .body = dw_parts_range,
-                               .arg = &d});
+                               .arg = m});
     dw_add_parts(g, m);
 }
 
